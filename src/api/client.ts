@@ -1,0 +1,185 @@
+import { createRequire } from "node:module";
+import { mapBatchResponse } from "./batch-results.js";
+import { errorFromResponse } from "./error-from-response.js";
+import { ProtocolError } from "./errors.js";
+import { createHttpTransport, type HttpAnswer } from "./http-transport.js";
+import { isRecord } from "./json-values.js";
+import { summarizeTiers } from "./tiers-shape.js";
+import type {
+  Analise,
+  BatchOutcome,
+  BillingInfo,
+  CreditsInfo,
+  ProfileInput,
+  ServiceState,
+  TiersInfo,
+} from "./types.js";
+
+export interface FluenceClientOptions {
+  /** Base URL, already passed through checkBaseUrl. */
+  baseUrl: string;
+  /** API key, already passed through validateApiKey. */
+  apiKey: string;
+  /** Limit for one whole request (headers and body). Default 60000 ms. */
+  timeoutMs?: number;
+  /** Keep-alive pool size. Default 16. */
+  connections?: number;
+  /** Default "fluence/<package version>". */
+  userAgent?: string;
+}
+
+export interface FluenceClient {
+  /** GET /health. Throws only on network failures and 401; any other status is reported as unhealthy. */
+  health(): Promise<ServiceState>;
+  /** GET /status, same rules as health(). */
+  status(): Promise<ServiceState>;
+  /** GET /creditos; typed errors for non-2xx. */
+  credits(): Promise<CreditsInfo>;
+  /** GET /tiers-disponiveis; a bare array is wrapped, unknown fields kept. */
+  tiers(): Promise<TiersInfo>;
+  /** POST /crm_basico, or /crm (2 credits) with `complete: true`. */
+  lookup(
+    profile: ProfileInput,
+    options?: { complete?: boolean; signal?: AbortSignal },
+  ): Promise<{ analise: Analise; billing: BillingInfo | undefined; raw: unknown }>;
+  /** POST /crm_basico_batch; one result per profile in request order, typed errors for non-2xx. */
+  batch(profiles: ProfileInput[], options?: { signal?: AbortSignal }): Promise<BatchOutcome>;
+  /** Closes the keep-alive pool. */
+  close(): Promise<void>;
+}
+
+// Words a status body uses when the service is not fully up; compared case-insensitively.
+const UNHEALTHY_STATUS = new Set([
+  "degraded",
+  "down",
+  "error",
+  "fail",
+  "failed",
+  "failing",
+  "unhealthy",
+  "unavailable",
+  "maintenance",
+  "outage",
+  "critical",
+]);
+
+export function createClient(options: FluenceClientOptions): FluenceClient {
+  const { apiKey } = options;
+  const transport = createHttpTransport({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    connections: options.connections ?? 16,
+    headers: {
+      "x-api-key": apiKey,
+      "content-type": "application/json",
+      accept: "application/json",
+      "user-agent": options.userAgent ?? `fluence/${packageVersion()}`,
+    },
+  });
+
+  /** Throws the typed error for a non-2xx answer and an AccessDeniedError hidden in a 2xx body. */
+  function ensureOk(answer: HttpAnswer): void {
+    const deniedInBody = isRecord(answer.body) && answer.body.error_code === "ACCESS_DENIED";
+    if (answer.status < 200 || answer.status >= 300 || deniedInBody) {
+      throw errorFromResponse(answer.status, answer.body, answer.headers, { apiKey });
+    }
+  }
+
+  function jsonObject(answer: HttpAnswer, what: string): Record<string, unknown> {
+    if (!answer.isJson) {
+      throw new ProtocolError(`The API answered ${what} with a body that is not JSON.`, {
+        status: answer.status,
+        body: answer.body,
+      });
+    }
+    if (!isRecord(answer.body)) {
+      throw new ProtocolError(`The API answered ${what} with JSON that is not an object.`, {
+        status: answer.status,
+        body: answer.body,
+      });
+    }
+    return answer.body;
+  }
+
+  async function serviceState(path: string): Promise<ServiceState> {
+    const answer = await transport.send("GET", path);
+    if (answer.status === 401) throw errorFromResponse(401, answer.body, answer.headers, { apiKey });
+    const ok = answer.status >= 200 && answer.status < 300;
+    return { httpStatus: answer.status, healthy: ok && bodySaysHealthy(answer.body), body: answer.body };
+  }
+
+  return {
+    health: () => serviceState("/health"),
+    status: () => serviceState("/status"),
+
+    async credits() {
+      const answer = await transport.send("GET", "/creditos");
+      ensureOk(answer);
+      return jsonObject(answer, "/creditos") as CreditsInfo;
+    },
+
+    async tiers() {
+      const answer = await transport.send("GET", "/tiers-disponiveis");
+      ensureOk(answer);
+      const tiers = answer.isJson ? summarizeTiers(answer.body) : undefined;
+      if (tiers === undefined) {
+        throw new ProtocolError("The API answered /tiers-disponiveis with a body that lists no tiers.", {
+          status: answer.status,
+          body: answer.body,
+        });
+      }
+      return tiers;
+    },
+
+    async lookup(profile, lookupOptions = {}) {
+      const path = lookupOptions.complete ? "/crm" : "/crm_basico";
+      const answer = await transport.send("POST", path, cleanProfile(profile), lookupOptions.signal);
+      ensureOk(answer);
+      const body = jsonObject(answer, path);
+      if (!isRecord(body.analise)) {
+        throw new ProtocolError(`The API answered ${path} without an analysis; it may have been charged.`, {
+          status: answer.status,
+          body,
+        });
+      }
+      const billing = isRecord(body.billing_info) ? (body.billing_info as BillingInfo) : undefined;
+      return { analise: body.analise as Analise, billing, raw: body };
+    },
+
+    async batch(profiles, batchOptions = {}) {
+      const payload = { profiles: profiles.map(cleanProfile) };
+      const answer = await transport.send("POST", "/crm_basico_batch", payload, batchOptions.signal);
+      ensureOk(answer);
+      const body = jsonObject(answer, "/crm_basico_batch");
+      const { results, billing } = mapBatchResponse(body, profiles.length);
+      return { results, billing, latencyMs: answer.latencyMs, raw: body };
+    },
+
+    close: () => transport.close(),
+  };
+}
+
+function bodySaysHealthy(body: unknown): boolean {
+  if (!isRecord(body)) return true;
+  if (body.healthy === false || body.ok === false) return false;
+  return typeof body.status !== "string" || !UNHEALTHY_STATUS.has(body.status.trim().toLowerCase());
+}
+
+/** The documented input fields only; an empty `contexto_adicional` is left out. */
+function cleanProfile(profile: ProfileInput): ProfileInput {
+  const { primeiro_nome, ultimo_nome, empresa, contexto_adicional } = profile;
+  const context = contexto_adicional?.trim();
+  return context
+    ? { primeiro_nome, ultimo_nome, empresa, contexto_adicional }
+    : { primeiro_nome, ultimo_nome, empresa };
+}
+
+function packageVersion(): string {
+  try {
+    // ../../package.json from both src/api/ and dist/api/.
+    const pkg = createRequire(import.meta.url)("../../package.json") as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

@@ -1,0 +1,30 @@
+export { loadApiKey, redactKey, validateApiKey } from "./api-key.js";
+export { checkBaseUrl, DEFAULT_BASE_URL } from "./base-url.js";
+export { createClient, type FluenceClient, type FluenceClientOptions } from "./client.js";
+export { errorFromResponse } from "./error-from-response.js";
+export {
+  AccessDeniedError,
+  AuthenticationError,
+  BadRequestError,
+  ConnectionError,
+  FluenceApiError,
+  type FluenceApiErrorInit,
+  InsufficientCreditsError,
+  InsufficientDataError,
+  MultipleMatchesError,
+  NotFoundError,
+  ProtocolError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  UnexpectedStatusError,
+} from "./errors.js";
+export {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  type RetryPolicy,
+  type WithRetriesOptions,
+  withRetries,
+} from "./retry-timing.js";
+export type * from "./types.js";

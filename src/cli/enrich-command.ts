@@ -1,0 +1,160 @@
+import { type Command, Option } from "commander";
+import path from "node:path";
+import { DEFAULT_ENRICH_SETTINGS, type EnrichOptions, runEnrich } from "../pipeline/index.js";
+import { defaultStorePath, parseAge } from "../store/index.js";
+import { type ApiFlags, connectApi } from "./api-connection.js";
+import { dryRunText, enrichSummaryText } from "./enrich-summary-text.js";
+import { progressDisplay } from "./enrich-progress.js";
+import { addApiOptions } from "./api-options.js";
+import { collectMap, concurrency, delimiter, intIn, nonNegativeInt, positiveNumber } from "./flag-parsers.js";
+import { setCommandExitCode } from "./command-result.js";
+import { terminalOutput } from "./terminal-output.js";
+
+interface EnrichFlags extends ApiFlags {
+  outDir?: string;
+  enriched?: string;
+  errors?: string;
+  summary?: string;
+  format: "csv" | "jsonl";
+  json?: boolean;
+  quiet?: boolean;
+  batchSize: number;
+  concurrency: number | "auto";
+  delay: number;
+  rate: number;
+  retries: number;
+  store?: string | false;
+  maxAge: string;
+  refresh?: boolean;
+  dryRun?: boolean;
+  maxCredits?: number;
+  encoding?: string;
+  delimiter?: string;
+  outDelimiter?: string;
+  map?: Record<string, string>;
+  fullNameColumn?: string;
+  bom?: boolean;
+  escapeFormulas: "all" | "api" | "none";
+}
+
+const EXAMPLES = `
+Examples:
+  $ fluence enrich leads.csv --sandbox                 try it on the local sandbox, no key needed
+  $ FLUENCE_API_KEY=... fluence enrich leads.csv        enrich for real; writes leads.enriched.csv,
+                                                        leads.errors.csv and leads.summary.json
+  $ fluence enrich export.csv --map primeiro_nome=Nome --map empresa="Razão Social"
+  $ fluence enrich leads.csv --dry-run                  what a run would send and could cost
+  $ crm-export | fluence enrich - --out-dir out/ --json > out/summary.json
+  $ fluence enrich leads.errors.csv                     retry the rows that failed (fluence_* columns are ignored)
+
+Exit codes: 0 every row resolved, 2 usage or input error, 3 key or plan refused,
+4 stopped for credits, 5 retryable failures remain (run again later), 130 interrupted.`;
+
+export function registerEnrichCommand(program: Command): void {
+  const cmd = program
+    .command("enrich")
+    .description("Enrich every row of a CSV of people; write <name>.enriched.csv, <name>.errors.csv and <name>.summary.json")
+    .argument("<input>", 'CSV file to enrich, or "-" for stdin')
+    .option("--out-dir <dir>", "directory for the outputs (default: beside the input)")
+    .option("--enriched <file>", "path of the enriched output")
+    .option("--errors <file>", "path of the errors output")
+    .option("--summary <file>", "path of the summary JSON")
+    .addOption(new Option("--format <format>", "output format").choices(["csv", "jsonl"]).default("csv"))
+    .option("--json", "print the summary as JSON on stdout (human output goes to stderr)")
+    .option("--quiet", "print only errors")
+    .option("--batch-size <n>", "profiles per request, 1-10", intIn(1, 10), DEFAULT_ENRICH_SETTINGS.batchSize)
+    .option("--concurrency <n|auto>", "batches in flight (auto: as many as the rate limit can use)", concurrency, "auto")
+    .option("--delay <ms>", "minimum gap between batch starts", nonNegativeInt, DEFAULT_ENRICH_SETTINGS.delayMs)
+    .option("--rate <n>", "requests per minute ceiling (the plans allow 100)", positiveNumber, DEFAULT_ENRICH_SETTINGS.ratePerMinute)
+    .option("--retries <n>", "retries per batch for 429, 5xx, timeouts and network errors", intIn(0, 20), DEFAULT_ENRICH_SETTINGS.retries)
+    .option("--store <file>", "the SQLite store of past results (default: FLUENCE_STORE or the user cache dir)")
+    .option("--no-store", "do not read or keep results between runs")
+    .option("--max-age <age>", "reuse stored results younger than this (e.g. 30d, 12h; 0 = always ask)", "30d")
+    .option("--refresh", "ask the API again for everyone (same as --max-age 0)")
+    .option("--dry-run", "show what a run would send and could cost; send and write nothing")
+    .option("--max-credits <n>", "never send more profiles than this many credits could pay for", nonNegativeInt)
+    .option("--encoding <name>", "input encoding (default: detect UTF-8/UTF-16/Windows-1252)")
+    .option("--delimiter <char>", "input delimiter (default: detect , ; tab |)", delimiter)
+    .option("--out-delimiter <char>", "output delimiter (default: the input's)", delimiter)
+    .option("--map <field=Column>", "use this input column for a field (repeatable)", collectMap)
+    .option("--full-name-column <column>", "split a full-name column into first name / rest (heuristic)")
+    .option("--bom", "start CSV outputs with a UTF-8 BOM so Excel shows accents")
+    .addOption(
+      new Option("--escape-formulas <which>", "neutralize cells that Excel would run as formulas")
+        .choices(["all", "api", "none"])
+        .default("api"),
+    );
+  addApiOptions(cmd);
+  cmd.addHelpText("after", EXAMPLES).action(async (input: string, flags: EnrichFlags) => {
+    setCommandExitCode(await enrichAction(input, flags));
+  });
+}
+
+async function enrichAction(input: string, flags: EnrichFlags): Promise<number> {
+  const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
+  const maxAgeMs = flags.refresh ? 0 : parseAge(flags.maxAge);
+  const storePath = flags.store === false ? null : (flags.store ?? storePathFor(flags.sandbox));
+  const conn = await connectApi(flags);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    out.warn("fluence: stopping: no new batches; waiting for those in flight, then writing everything (Ctrl-C again to quit at once).");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const progress = progressDisplay(out);
+  try {
+    const options: EnrichOptions = {
+      input,
+      outDir: flags.outDir,
+      enrichedPath: flags.enriched,
+      errorsPath: flags.errors,
+      summaryPath: flags.summary,
+      format: flags.format,
+      read: { encoding: flags.encoding, delimiter: flags.delimiter },
+      mapping: { map: flags.map, fullNameColumn: flags.fullNameColumn },
+      outDelimiter: flags.outDelimiter,
+      bom: flags.bom,
+      escapeFormulas: flags.escapeFormulas,
+      client: conn.client,
+      batchSize: flags.batchSize,
+      concurrency: flags.concurrency,
+      delayMs: flags.delay,
+      ratePerMinute: flags.rate,
+      retries: flags.retries,
+      storePath,
+      maxAgeMs,
+      maxCredits: flags.maxCredits,
+      dryRun: flags.dryRun,
+      signal: controller.signal,
+    };
+    const result = await runEnrich(options, progress.events);
+    progress.stop();
+    if ("dry_run" in result) {
+      out.info(dryRunText(result));
+    } else {
+      out.info(enrichSummaryText(result, out));
+      if (result.stop_message) out.warn(`fluence: ${result.stop_message}`);
+    }
+    if (flags.json) out.json(result);
+    return result.exit_code;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await conn.close();
+  }
+}
+
+/**
+ * --store, else FLUENCE_STORE, else the cache dir. Sandbox results get a store of their own, so made-up
+ * analyses can never be served to a real run.
+ */
+function storePathFor(sandbox: boolean | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const normal = defaultStorePath(env);
+  if (!sandbox || env.FLUENCE_STORE) return normal;
+  return path.join(path.dirname(normal), "sandbox-store.sqlite");
+}

@@ -1,0 +1,91 @@
+import ora, { type Ora } from "ora";
+import type { EnrichEvents, EnrichProgress } from "../pipeline/index.js";
+import { formatCount, formatDuration } from "./format-units.js";
+import type { TerminalOutput } from "./terminal-output.js";
+
+/** Without a terminal (cron, CI) at most one plain line per this many ms. */
+export const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
+
+export interface ProgressDisplay {
+  events: EnrichEvents;
+  stop(): void;
+}
+
+/**
+ * Live progress for `enrich`: an ora spinner on a TTY, otherwise a plain line at most every 10 s with
+ * no escape codes. Notices (rate-limit backoff, stale in-flight profiles) always get their own line.
+ */
+export function progressDisplay(
+  out: TerminalOutput,
+  options: { now?: () => number; intervalMs?: number } = {},
+): ProgressDisplay {
+  const stream = process.stderr;
+  const now = options.now ?? Date.now;
+  const interval = options.intervalMs ?? PLAIN_PROGRESS_INTERVAL_MS;
+  const tty = Boolean(stream.isTTY) && !out.quiet && process.env.TERM !== "dumb";
+  let spinner: Ora | undefined;
+  let lastPlain = 0;
+  let backoffNote = "";
+  let lastBackoffLine = 0;
+
+  const show = (text: string, force = false) => {
+    if (out.quiet) return;
+    if (tty) {
+      spinner ??= ora({ stream, discardStdin: false }).start();
+      spinner.text = text;
+      return;
+    }
+    const t = now();
+    if (force || t - lastPlain >= interval) {
+      lastPlain = t;
+      stream.write(`fluence: ${text}\n`);
+    }
+  };
+
+  const events: EnrichEvents = {
+    onPlanned: (plan) => {
+      const parts = [`${formatCount(plan.rows)} rows`];
+      if (plan.invalid) parts.push(`${formatCount(plan.invalid)} invalid`);
+      if (plan.duplicates) parts.push(`${formatCount(plan.duplicates)} duplicates`);
+      if (plan.fromStore) parts.push(`${formatCount(plan.fromStore)} from the store`);
+      parts.push(`${formatCount(plan.peopleToSend)} people to send`);
+      show(`planned: ${parts.join(", ")}`, true);
+    },
+    onProgress: (p) => show(progressLine(p) + backoffNote),
+    onBackoff: (info) => {
+      if (!info.reason.includes("429")) return;
+      backoffNote = `, slowing down after a rate limit (waiting ${formatDuration(info.delayMs)})`;
+      const t = now();
+      if (!tty && !out.quiet && t - lastBackoffLine >= interval) {
+        lastBackoffLine = t;
+        stream.write(`fluence: rate limited by the API; waiting ${formatDuration(info.delayMs)} and slowing down\n`);
+      } else if (spinner) spinner.text = `${spinner.text.replace(/, slowing down.*$/, "")}${backoffNote}`;
+    },
+    onNotice: (message) => {
+      spinner?.clear();
+      out.warn(`fluence: ${message}`);
+      spinner?.render();
+    },
+  };
+
+  return {
+    events,
+    stop: () => {
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
+
+export function progressLine(p: EnrichProgress): string {
+  const resolved = p.peopleDone + p.peopleFailed;
+  const parts = [
+    `${formatCount(resolved)}/${formatCount(p.peopleTotal)} people`,
+    `${formatCount(p.enriched)} enriched`,
+    `${formatCount(p.peopleFailed)} failed`,
+    `${formatCount(p.creditsUsed)} credits`,
+    `${Math.round(p.pacePerMinute)}/min`,
+  ];
+  if (p.etaMs !== undefined && resolved < p.peopleTotal) parts.push(`ETA ${formatDuration(p.etaMs)}`);
+  return parts.join(", ");
+}

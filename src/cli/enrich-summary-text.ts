@@ -1,0 +1,67 @@
+import path from "node:path";
+import type { DryRunReport, EnrichSummary } from "../pipeline/index.js";
+import { rowErrorInfo } from "../pipeline/index.js";
+import { formatCount, formatDuration } from "./format-units.js";
+import type { TerminalOutput } from "./terminal-output.js";
+
+/** The short human account at the end of a run: counts, credits, time, files, what to do about errors. */
+export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string {
+  const c = out.color;
+  const head =
+    s.exit_code === 0 ? c.green("✔") : s.exit_code === 5 || s.exit_code === 4 ? c.yellow("!") : c.red("✖");
+  const extras: string[] = [];
+  if (s.from_store) extras.push(`${formatCount(s.from_store)} from the store`);
+  if (s.duplicates) extras.push(`${formatCount(s.duplicates)} duplicates`);
+  const lines = [
+    `${head} Enriched ${formatCount(s.enriched)} of ${formatCount(s.rows)} rows${extras.length ? ` (${extras.join(", ")})` : ""} in ${formatDuration(s.duration_ms)}.`,
+  ];
+  const errorRows = s.failed + s.invalid;
+  if (errorRows > 0) {
+    lines.push(`  ${formatCount(errorRows)} rows in the errors file:`);
+    const top = Object.entries(s.errors_by_code)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5);
+    const width = Math.max(...top.map(([code]) => code.length));
+    for (const [code, n] of top) {
+      lines.push(`    ${code.padEnd(width)} ${String(n).padStart(5)}  ${c.dim(rowErrorInfo(code).advice)}`);
+    }
+  }
+  const remaining = s.credits_remaining === null ? "unknown" : formatCount(s.credits_remaining);
+  lines.push(
+    `  Credits: ${formatCount(s.credits_used)} used, ${remaining} remaining${s.plan ? ` (${s.plan})` : ""}${s.credits_saved ? `, ${formatCount(s.credits_saved)} saved by the store` : ""}.`,
+  );
+  if (s.in_doubt > 0) {
+    lines.push(
+      c.yellow(`  ${formatCount(s.in_doubt)} profiles were in doubt (sent, answer lost) and were retried; they may have been charged twice.`),
+    );
+  }
+  if (!s.billing_check.ok && s.billing_check.mismatch) lines.push(c.yellow(`  Billing check: ${s.billing_check.mismatch}`));
+  lines.push(
+    `  Files: ${relative(s.outputs.enriched)}, ${relative(s.outputs.errors)}, ${relative(s.outputs.summary)}`,
+  );
+  const stops: Record<string, string> = {
+    credits: "Stopped: the credit balance ran out; the rest is in the errors file as INSUFFICIENT_CREDITS.",
+    budget: "Stopped: --max-credits was reached; the rest is in the errors file as BUDGET_EXCEEDED.",
+    interrupted: "Interrupted: the rows not sent are in the errors file as INTERRUPTED; run again to finish.",
+  };
+  if (s.stopped && stops[s.stopped]) lines.push(c.yellow(`  ${stops[s.stopped]}`));
+  if (s.exit_code === 5) lines.push(c.yellow("  Some rows failed for reasons worth retrying: run the same command again later."));
+  return lines.join("\n");
+}
+
+export function dryRunText(r: DryRunReport): string {
+  const balance = r.credits_remaining === null ? "unknown" : formatCount(r.credits_remaining);
+  return [
+    `Dry run of ${r.input}: nothing was sent, charged or written.`,
+    `  Rows: ${formatCount(r.rows)} (${formatCount(r.invalid)} invalid, ${formatCount(r.duplicates)} duplicates, ${formatCount(r.from_store)} from the store)`,
+    `  To send: ${formatCount(r.profiles_to_send)} people in ${formatCount(r.batches)} batches, costing at most ${formatCount(r.max_credits_cost)} credits`,
+    `  Balance: ${balance}${r.plan ? ` (${r.plan})` : ""}`,
+    `  Estimated time: about ${formatDuration(r.estimated_ms)} at the chosen pace`,
+    ...(r.exit_code === 4 ? ["  The balance is below the maximum cost: the run would stop when the credits run out."] : []),
+  ].join("\n");
+}
+
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}

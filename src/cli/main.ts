@@ -1,0 +1,59 @@
+import { Command, CommanderError } from "commander";
+import { FluenceApiError } from "../api/index.js";
+import { EXIT } from "../exit-codes.js";
+import { UserError } from "../user-error.js";
+import { takeCommandExitCode } from "./command-result.js";
+import { registerAccountCommands } from "./account-commands.js";
+import { registerEnrichCommand } from "./enrich-command.js";
+import { exitCodeForApiError } from "./exit-code-for-api-error.js";
+import { registerSandboxCommand } from "./sandbox-command.js";
+import { registerStoreCommand } from "./store-command.js";
+import { VERSION } from "./version.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("fluence")
+    .description("Bulk-enrich CSV files of people through the Fluence CRM-intelligence API.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerEnrichCommand(program);
+  registerAccountCommands(program);
+  registerStoreCommand(program);
+  registerSandboxCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/**
+ * The one error boundary: a known failure prints one sentence and exits with its documented code;
+ * anything else is a bug (exit 1), with the stack only under --debug.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return takeCommandExitCode() ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
+      if (error.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof UserError) {
+      process.stderr.write(`fluence: ${error.message}\n`);
+      if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof FluenceApiError) {
+      process.stderr.write(`fluence: ${error.message}\n`);
+      if (debug) process.stderr.write(`${error.stack}\n`);
+      return exitCodeForApiError(error);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`fluence: internal error: ${message}. This is a bug; please report it${debug ? "" : " (run with --debug for details)"}.\n`);
+    if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return EXIT.bug;
+  }
+}

@@ -1,0 +1,12 @@
+export { accessDeniedSentence, BATCH_ENDPOINT, runEnrich } from "./enrich.js";
+export type {
+  BillingCheck,
+  DryRunReport,
+  EnrichEvents,
+  EnrichOptions,
+  EnrichPlanInfo,
+  EnrichProgress,
+  EnrichSummary,
+} from "./enrich-types.js";
+export { DEFAULT_ENRICH_SETTINGS } from "./enrich-types.js";
+export { rowErrorInfo } from "./row-error-codes.js";

@@ -1,0 +1,125 @@
+import type { ProfileInput } from "../api/types.js";
+import { type ColumnMapping, type CsvInput, type CsvRecord, extractProfile } from "../csv/index.js";
+import { fingerprint, type OutcomeStore } from "../store/index.js";
+import type { OutputWriters } from "./output-writers.js";
+import type { PendingReason, RowTally } from "./row-tally.js";
+import type { RunLedger } from "./run-ledger.js";
+
+/** Rows are handled in chunks so the store is asked once per chunk, never once per row or all at once. */
+const CHUNK_ROWS = 1000;
+
+interface ScannedRow {
+  record: CsvRecord;
+  /** Set for a valid row. */
+  person?: { fp: string; profile: ProfileInput };
+  /** Set for an invalid row: why. */
+  invalid?: string;
+}
+
+async function* scanChunks(input: CsvInput, mapping: ColumnMapping): AsyncGenerator<ScannedRow[]> {
+  let chunk: ScannedRow[] = [];
+  for await (const record of input.records()) {
+    chunk.push(scanRecord(record, mapping));
+    if (chunk.length >= CHUNK_ROWS) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function scanRecord(record: CsvRecord, mapping: ColumnMapping): ScannedRow {
+  if (record.problem) return { record, invalid: `${capitalize(record.problem)}; the row was not sent.` };
+  const { profile, missing } = extractProfile(record.fields, mapping);
+  if (missing.length > 0) {
+    const list = missing.join(", ");
+    return { record, invalid: `Empty required field${missing.length > 1 ? "s" : ""} ${list}; the row was not sent.` };
+  }
+  return { record, person: { fp: fingerprint(profile), profile } };
+}
+
+function fpsOf(chunk: ScannedRow[]): string[] {
+  const fps: string[] = [];
+  for (const row of chunk) if (row.person) fps.push(row.person.fp);
+  return fps;
+}
+
+export interface PlanPassArgs {
+  input: CsvInput;
+  mapping: ColumnMapping;
+  ledger: RunLedger;
+  store: OutcomeStore;
+  endpoint: string;
+  freshSince: number;
+  /** When given, rows are written as they are planned for as long as every row is already known. */
+  speculative?: { out: OutputWriters; tally: RowTally };
+}
+
+export interface PlanPassResult {
+  rows: number;
+  invalid: number;
+  /** True when the speculative outputs hold every row: nothing needs sending and no second pass is needed. */
+  written: boolean;
+}
+
+/** Pass 1: validate, fingerprint, de-duplicate and consult the store for every row. */
+export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
+  let rows = 0;
+  let invalid = 0;
+  let speculative = args.speculative;
+  for await (const chunk of scanChunks(args.input, args.mapping)) {
+    rows += chunk.length;
+    const entries = chunk.flatMap((r) => (r.person ? [{ ...r.person, seq: r.record.row }] : []));
+    invalid += chunk.length - entries.length;
+    const stored = args.store.lookup(
+      entries.map((e) => e.fp),
+      args.endpoint,
+      args.freshSince,
+    );
+    args.ledger.addChunk(entries, new Set(stored.keys()));
+    if (speculative && !(await writeChunk(chunk, args.ledger, args.endpoint, speculative, undefined))) {
+      await speculative.out.abort();
+      speculative = undefined;
+    }
+  }
+  return { rows, invalid, written: speculative !== undefined };
+}
+
+/** Pass 3: every row, in input order, into the enriched or the errors output. */
+export async function writePass(args: {
+  input: CsvInput;
+  mapping: ColumnMapping;
+  ledger: RunLedger;
+  endpoint: string;
+  out: OutputWriters;
+  tally: RowTally;
+  pending: PendingReason;
+}): Promise<void> {
+  for await (const chunk of scanChunks(args.input, args.mapping)) {
+    await writeChunk(chunk, args.ledger, args.endpoint, args, args.pending);
+  }
+}
+
+async function writeChunk(
+  chunk: ScannedRow[],
+  ledger: RunLedger,
+  endpoint: string,
+  sink: { out: OutputWriters; tally: RowTally },
+  pending: PendingReason | undefined,
+): Promise<boolean> {
+  const resolved = ledger.resolve(fpsOf(chunk), endpoint);
+  for (const row of chunk) {
+    if (row.invalid !== undefined) {
+      await sink.tally.invalidRow(sink.out, row.record, row.invalid);
+      continue;
+    }
+    const res = resolved.get(row.person!.fp);
+    if (!res) throw new Error(`internal: row ${row.record.row} has no ledger entry`);
+    if (!(await sink.tally.personRow(sink.out, row.record, res, pending))) return false;
+  }
+  return true;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

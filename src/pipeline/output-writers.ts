@@ -1,0 +1,69 @@
+import { type ColumnMapping, type CsvOutput, createCsvOutput, type FormulaEscape } from "../csv/index.js";
+import { ENRICHED_COLUMNS, ERROR_COLUMNS } from "./flatten-analise.js";
+
+export interface OutputSettings {
+  enrichedPath: string;
+  errorsPath: string;
+  format: "csv" | "jsonl";
+  delimiter: string;
+  bom: boolean;
+  escapeFormulas: FormulaEscape;
+}
+
+/** The two row outputs of a run, written to temp files and renamed into place only when complete. */
+export class OutputWriters {
+  readonly #enriched: CsvOutput;
+  readonly #errors: CsvOutput;
+  readonly #passthrough: number[];
+
+  private constructor(enriched: CsvOutput, errors: CsvOutput, passthrough: number[]) {
+    this.#enriched = enriched;
+    this.#errors = errors;
+    this.#passthrough = passthrough;
+  }
+
+  static async open(header: string[], mapping: ColumnMapping, settings: OutputSettings): Promise<OutputWriters> {
+    const kept = mapping.passthrough.map((i) => header[i] ?? "");
+    const common = {
+      format: settings.format,
+      delimiter: settings.delimiter,
+      bom: settings.bom,
+      escapeFormulas: settings.escapeFormulas,
+      apiColumnsFrom: kept.length,
+    };
+    const enriched = await createCsvOutput({
+      ...common,
+      path: settings.enrichedPath,
+      header: [...kept, ...ENRICHED_COLUMNS],
+    });
+    try {
+      const errors = await createCsvOutput({ ...common, path: settings.errorsPath, header: [...kept, ...ERROR_COLUMNS] });
+      return new OutputWriters(enriched, errors, mapping.passthrough);
+    } catch (error) {
+      await enriched.abort();
+      throw error;
+    }
+  }
+
+  /** The input's kept columns of a record; a short (ragged) record is padded so no column shifts. */
+  originals(fields: string[]): string[] {
+    return this.#passthrough.map((i) => fields[i] ?? "");
+  }
+
+  writeEnriched(fields: string[], enrichedValues: string[]): Promise<void> {
+    return this.#enriched.write([...this.originals(fields), ...enrichedValues]);
+  }
+
+  writeError(fields: string[], row: number, code: string, message: string, retryable: boolean): Promise<void> {
+    return this.#errors.write([...this.originals(fields), String(row), code, message, String(retryable)]);
+  }
+
+  async commit(): Promise<void> {
+    await this.#enriched.commit();
+    await this.#errors.commit();
+  }
+
+  async abort(): Promise<void> {
+    await Promise.allSettled([this.#enriched.abort(), this.#errors.abort()]);
+  }
+}

@@ -1,0 +1,99 @@
+import type { CsvRecord } from "../csv/index.js";
+import { flattenAnalise } from "./flatten-analise.js";
+import type { OutputWriters } from "./output-writers.js";
+import { rowErrorInfo } from "./row-error-codes.js";
+import type { RowResolution } from "./run-ledger.js";
+
+/** Why people still queued at the end were not sent, as a row error. */
+export interface PendingReason {
+  code: string;
+  message: string;
+}
+
+/** Counts of what was written, row by row; the summary is built from them. */
+export class RowTally {
+  rows = 0;
+  enriched = 0;
+  failed = 0;
+  invalid = 0;
+  duplicates = 0;
+  fromStore = 0;
+  creditsSaved = 0;
+  inDoubtRows = 0;
+  retryableFailures = 0;
+  readonly errorsByCode: Record<string, number> = {};
+
+  /** Writes an INVALID_ROW error. */
+  async invalidRow(out: OutputWriters, record: CsvRecord, message: string): Promise<void> {
+    this.rows++;
+    this.invalid++;
+    this.#count("INVALID_ROW", false);
+    await out.writeError(record.fields, record.row, "INVALID_ROW", message, false);
+  }
+
+  /**
+   * Writes a valid row from its person's resolution. Returns false when the person has no outcome yet
+   * (still queued) and no pending reason was given: the caller then knows the row cannot be written now.
+   */
+  async personRow(
+    out: OutputWriters,
+    record: CsvRecord,
+    res: RowResolution,
+    pending: PendingReason | undefined,
+  ): Promise<boolean> {
+    const unresolved = res.status === "queued" || res.status === "sending";
+    if (unresolved && !pending) return false;
+    this.rows++;
+    const duplicate = record.row !== res.firstRow;
+    if (duplicate) this.duplicates++;
+    if (res.status === "stored") {
+      this.fromStore++;
+      if (!duplicate && res.kind === "ok") this.creditsSaved++;
+    }
+    if (res.inDoubt) this.inDoubtRows++;
+
+    if (unresolved && pending) {
+      await this.#error(out, record, pending.code, pending.message, rowErrorInfo(pending.code).retryable);
+    } else if (res.status === "failed") {
+      await this.#error(out, record, res.code ?? "UNKNOWN_ERROR", res.message ?? "Unknown error.", res.retryable);
+    } else if (res.kind === "ok" && res.analise !== null) {
+      this.enriched++;
+      await out.writeEnriched(record.fields, flattenAnalise(res.analise));
+    } else if (res.kind === "error") {
+      const code = res.outcomeCode ?? "UNKNOWN_ERROR";
+      await this.#error(out, record, code, sentence(res.outcomeMessage, code), false);
+    } else {
+      await this.#error(
+        out,
+        record,
+        "STORE_MISSING",
+        "The stored result for this person disappeared during the run (was the store pruned?).",
+        true,
+      );
+    }
+    return true;
+  }
+
+  async #error(
+    out: OutputWriters,
+    record: CsvRecord,
+    code: string,
+    message: string,
+    retryable: boolean,
+  ): Promise<void> {
+    this.failed++;
+    this.#count(code, retryable);
+    await out.writeError(record.fields, record.row, code, message, retryable);
+  }
+
+  #count(code: string, retryable: boolean): void {
+    this.errorsByCode[code] = (this.errorsByCode[code] ?? 0) + 1;
+    if (retryable) this.retryableFailures++;
+  }
+}
+
+/** API messages are often terse ("Profile not found"); make them a sentence with advice. */
+function sentence(message: string | null, code: string): string {
+  const base = (message ?? code).trim().replace(/\.$/, "");
+  return `${base}: ${rowErrorInfo(code).advice}.`;
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import {
+  AccessDeniedError,
+  AuthenticationError,
+  BadRequestError,
+  errorFromResponse,
+  FluenceApiError,
+  InsufficientCreditsError,
+  InsufficientDataError,
+  MultipleMatchesError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+  UnexpectedStatusError,
+} from "../../src/api/index.js";
+import { TEST_KEY } from "./fake-api-server.js";
+
+describe("errorFromResponse", () => {
+  it.each([
+    [400, BadRequestError, "BAD_REQUEST", false, false],
+    [401, AuthenticationError, "AUTH_FAILED", false, false],
+    [402, InsufficientCreditsError, "INSUFFICIENT_CREDITS", false, false],
+    [403, AccessDeniedError, "ACCESS_DENIED", false, false],
+    [404, NotFoundError, "PROFILE_NOT_FOUND", false, false],
+    [409, MultipleMatchesError, "MULTIPLE_MATCHES", false, false],
+    [422, InsufficientDataError, "INSUFFICIENT_DATA", false, false],
+    [429, RateLimitError, "RATE_LIMITED", true, false],
+    [500, ServerError, "SERVER_ERROR", true, false],
+    [502, ServerError, "SERVER_ERROR", true, true],
+    [503, ServerError, "SERVER_ERROR", true, false],
+    [504, ServerError, "SERVER_ERROR", true, true],
+    [418, UnexpectedStatusError, "UNEXPECTED_STATUS", false, false],
+    [302, UnexpectedStatusError, "UNEXPECTED_STATUS", false, false],
+  ])("HTTP %i -> %o", (status, type, code, retryable, inDoubt) => {
+    const error = errorFromResponse(status, {}, {});
+    expect(error).toBeInstanceOf(type);
+    expect(error).toBeInstanceOf(FluenceApiError);
+    expect(error).toMatchObject({ status, code, retryable, inDoubt, name: type.name });
+    expect(error.message).toMatch(/^[A-Z].*\.$/);
+  });
+
+  it("carries the 402 fields and the server's words", () => {
+    const body = {
+      error: "Insufficient credits",
+      message: "Batch requires 10 credits but you have 5",
+      profiles_requested: 10,
+      credits_per_profile: 1,
+      credits_available: 5,
+    };
+    const error = errorFromResponse(402, body, {}) as InsufficientCreditsError;
+    expect(error).toMatchObject({ creditsAvailable: 5, profilesRequested: 10, creditsPerProfile: 1, body });
+    expect(error.message).toBe(
+      "Not enough credits for this request (HTTP 402): Insufficient credits: Batch requires 10 credits but you have 5.",
+    );
+  });
+
+  it("carries the 403 tier fields", () => {
+    const body = {
+      error:
+        "Access denied. Your professional tier API key cannot access /crm_basico. Upgrade to CRM tier for access.",
+      error_code: "ACCESS_DENIED",
+      current_tier: "platform_professional",
+      required_tier: "crm_business",
+      upgrade_url: "https://tryfluence.tech/upgrade",
+    };
+    const error = errorFromResponse(403, body, {}) as AccessDeniedError;
+    expect(error).toMatchObject({
+      code: "ACCESS_DENIED",
+      currentTier: "platform_professional",
+      requiredTier: "crm_business",
+      upgradeUrl: "https://tryfluence.tech/upgrade",
+    });
+    expect(error.message).toContain("Upgrade to CRM tier for access.");
+  });
+
+  it("treats error_code ACCESS_DENIED as access denied whatever the status", () => {
+    const error = errorFromResponse(400, { error: "Access denied.", error_code: "ACCESS_DENIED" }, {});
+    expect(error).toBeInstanceOf(AccessDeniedError);
+    expect(error.status).toBe(400);
+    expect((error as AccessDeniedError).upgradeUrl).toBeUndefined();
+  });
+
+  it("carries the 400 batch limit", () => {
+    const body = {
+      error: "Batch size exceeds maximum",
+      message: "Maximum 10 profiles per batch, received 15",
+      max_batch_size: 10,
+      profiles_received: 15,
+    };
+    const error = errorFromResponse(400, body, {}) as BadRequestError;
+    expect(error.maxBatchSize).toBe(10);
+    expect(error.profileIndex).toBeUndefined();
+    expect(error.message).toContain("Maximum 10 profiles per batch, received 15");
+  });
+
+  it("keeps a 404 code the body names", () => {
+    expect(errorFromResponse(404, { error_code: "COMPANY_NOT_FOUND" }, {}).code).toBe("COMPANY_NOT_FOUND");
+    expect(errorFromResponse(404, "Not Found", {}).code).toBe("PROFILE_NOT_FOUND");
+  });
+
+  it("reads Retry-After on a 429", () => {
+    expect((errorFromResponse(429, {}, { "retry-after": "12" }) as RateLimitError).retryAfterMs).toBe(12_000);
+    expect((errorFromResponse(429, {}, {}) as RateLimitError).retryAfterMs).toBeUndefined();
+  });
+
+  it("names the key by its last 4 characters on a 401 and never shows it", () => {
+    const error = errorFromResponse(401, { error: `Invalid key ${TEST_KEY}` }, {}, { apiKey: TEST_KEY });
+    expect(error.message).toBe(
+      "The API rejected the key ending in …c5f3 (HTTP 401); check FLUENCE_API_KEY or --api-key-file.",
+    );
+  });
+
+  it("scrubs the key from any quoted server text", () => {
+    const error = errorFromResponse(
+      500,
+      { error: `crash while handling ${TEST_KEY}` },
+      {},
+      { apiKey: TEST_KEY },
+    );
+    expect(error.message).not.toContain(TEST_KEY);
+    expect(error.message).toContain("…c5f3");
+  });
+
+  it("quotes a short plain-text body but not an HTML page", () => {
+    expect(errorFromResponse(503, "upstream busy\n", {}).message).toBe(
+      "The API had a server error (HTTP 503): upstream busy.",
+    );
+    expect(errorFromResponse(502, "<html><body>Bad gateway</body></html>", {}).message).toBe(
+      "The API had a server error (HTTP 502).",
+    );
+  });
+});
