@@ -1,0 +1,159 @@
+import type { Command } from "commander";
+import { SANDBOX_KEYS, SANDBOX_PLANS, type SandboxOptions, startSandbox } from "../sandbox/index.js";
+import { UserError } from "../user-error.js";
+
+/** Raw option values as commander hands them over (strings, or true for --unhealthy / --log). */
+export interface SandboxFlags {
+  port?: string;
+  host?: string;
+  latency?: string;
+  latencyPerProfile?: string;
+  credits?: string;
+  rateLimit?: string;
+  rateWindow?: string;
+  fail500?: string;
+  fail429?: string;
+  failDrop?: string;
+  failMalformed?: string;
+  seed?: string;
+  unhealthy?: boolean;
+  log?: boolean;
+}
+
+/** SandboxOptions as the command takes them: `log` is a switch, lines go to the command's output. */
+export type SandboxCommandOptions = Omit<SandboxOptions, "log"> & { log?: boolean };
+
+export interface SandboxCommandIo {
+  out: (line: string) => void;
+  /** Stops the sandbox when aborted. Default: SIGINT or SIGTERM. */
+  stop?: AbortSignal;
+}
+
+/** The port when --port is not given. */
+export const SANDBOX_DEFAULT_PORT = 8787;
+
+function integer(flag: string, raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER) {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+    throw new UserError(`${flag} must be ${range}, got "${raw}".`);
+  }
+  return value;
+}
+
+function probability(flag: string, raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UserError(`${flag} must be a probability between 0 and 1, got "${raw}".`);
+  }
+  return value;
+}
+
+/** Validates the flags and maps them to options; throws UserError with one sentence on a bad value. */
+export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOptions {
+  const host = flags.host ?? "127.0.0.1";
+  if (host.trim() === "") throw new UserError("--host must not be empty.");
+  // Options left undefined fall back to startSandbox's defaults.
+  const options: SandboxCommandOptions = {
+    port: integer("--port", flags.port, 0, 65_535) ?? SANDBOX_DEFAULT_PORT,
+    host,
+    latencyMs: integer("--latency", flags.latency, 0),
+    latencyPerProfileMs: integer("--latency-per-profile", flags.latencyPerProfile, 0),
+    credits: integer("--credits", flags.credits, 0),
+    rateLimit: integer("--rate-limit", flags.rateLimit, 1),
+    rateWindowMs: integer("--rate-window", flags.rateWindow, 1),
+    seed: integer("--seed", flags.seed, 0, 0xffff_ffff),
+    unhealthy: flags.unhealthy === true,
+    log: flags.log === true,
+  };
+  const faults = {
+    error500: probability("--fail-500", flags.fail500),
+    error429: probability("--fail-429", flags.fail429),
+    drop: probability("--fail-drop", flags.failDrop),
+    malformed: probability("--fail-malformed", flags.failMalformed),
+  };
+  if (Object.values(faults).some((value) => value !== undefined)) options.faults = faults;
+  return options;
+}
+
+function waitForStop(stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      stop?.removeEventListener("abort", done);
+      resolve();
+    };
+    if (stop?.aborted) return resolve();
+    stop?.addEventListener("abort", done);
+    if (!stop) {
+      process.on("SIGINT", done);
+      process.on("SIGTERM", done);
+    }
+  });
+}
+
+/** Starts the sandbox, prints how to use it, serves until stopped, then closes cleanly. */
+export async function runSandboxCommand(opts: SandboxCommandOptions, io: SandboxCommandIo): Promise<void> {
+  const { log, ...rest } = opts;
+  const handle = await startSandbox(log ? { ...rest, log: io.out } : rest);
+  const enterprise = SANDBOX_KEYS.enterprise;
+  io.out(`Fluence sandbox listening on ${handle.url}`);
+  if (rest.host && !["127.0.0.1", "localhost", "::1"].includes(rest.host)) {
+    io.out(`Note: bound to ${rest.host}, so other machines may reach it.`);
+  }
+  io.out("Keys (one per plan):");
+  for (const plan of SANDBOX_PLANS) {
+    const credits = rest.credits ?? plan.monthlyQuota;
+    const access = plan.crm ? "CRM endpoints" : "utility endpoints only";
+    io.out(`  ${plan.id.padEnd(12)} ${handle.keys[plan.id]}  ${plan.name}, ${credits} credits, ${access}`);
+  }
+  io.out("Try:");
+  io.out(`  FLUENCE_BASE_URL=${handle.url} FLUENCE_API_KEY=${enterprise} fluence credits`);
+  io.out(`  curl -H "X-API-Key: ${enterprise}" ${handle.url}/creditos`);
+  io.out(`Stats: ${handle.url}/__sandbox/stats (POST ${handle.url}/__sandbox/reset to clear)`);
+  io.out("Press Ctrl-C to stop.");
+  await waitForStop(io.stop);
+  await handle.close();
+  io.out("Sandbox stopped.");
+}
+
+const EXAMPLES = `
+Examples:
+  $ fluence sandbox
+  $ fluence sandbox --port 0 --latency 200 --latency-per-profile 50
+  $ fluence sandbox --fail-500 0.05 --fail-drop 0.02 --seed 7 --log
+  $ fluence sandbox --credits 25 --rate-limit 10 --rate-window 1000
+
+Reserved company words force outcomes: "fantasma" (not found), "homonimos" (multiple matches unless
+contexto_adicional is given), "sigilosa" (insufficient data), "hostil" (formula-like text in the analysis).`;
+
+/** Adds `fluence sandbox`: a local, deterministic simulation of the Fluence API. */
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command("sandbox")
+    .description("run a local simulation of the Fluence API (keys, credits, rate limits, faults)")
+    .option("--port <n>", `TCP port, 0 for a random one (default ${SANDBOX_DEFAULT_PORT})`)
+    .option("--host <addr>", "interface to bind (default 127.0.0.1)")
+    .option("--latency <ms>", "latency per paid request (default 0)")
+    .option("--latency-per-profile <ms>", "latency added per profile (default 0)")
+    .option("--credits <n>", "starting balance of every key (default: the plan's monthly quota)")
+    .option("--rate-limit <n>", "requests per window per key (default 100)")
+    .option("--rate-window <ms>", "rate-limit window (default 60000)")
+    .option("--fail-500 <p>", "probability of a 500 on a paid request (default 0)")
+    .option("--fail-429 <p>", "probability of an injected 429 (default 0)")
+    .option("--fail-drop <p>", "probability of charging then dropping the connection (default 0)")
+    .option("--fail-malformed <p>", "probability of charging then answering truncated JSON (default 0)")
+    .option("--seed <n>", "seed of the fault generator (default 1)")
+    .option("--unhealthy", "report a degraded service on /health and /status")
+    .option("--log", "print one line per request")
+    .addHelpText("after", EXAMPLES)
+    .action(async (flags: SandboxFlags) => {
+      await runSandboxCommand(sandboxOptionsFromFlags(flags), {
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    });
+}

@@ -1,0 +1,125 @@
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import {
+  registerSandboxCommand,
+  runSandboxCommand,
+  sandboxOptionsFromFlags,
+} from "../../src/cli/sandbox-command.js";
+import { SANDBOX_KEYS } from "../../src/sandbox/index.js";
+import { UserError } from "../../src/user-error.js";
+
+describe("sandboxOptionsFromFlags", () => {
+  it("applies the command defaults", () => {
+    expect(sandboxOptionsFromFlags({})).toEqual({
+      port: 8787,
+      host: "127.0.0.1",
+      unhealthy: false,
+      log: false,
+    });
+  });
+
+  it("maps every flag", () => {
+    expect(
+      sandboxOptionsFromFlags({
+        port: "0",
+        host: "0.0.0.0",
+        latency: "150",
+        latencyPerProfile: "20",
+        credits: "25",
+        rateLimit: "10",
+        rateWindow: "1000",
+        fail500: "0.1",
+        fail429: "0",
+        failDrop: "1",
+        failMalformed: "0.25",
+        seed: "42",
+        unhealthy: true,
+        log: true,
+      }),
+    ).toEqual({
+      port: 0,
+      host: "0.0.0.0",
+      latencyMs: 150,
+      latencyPerProfileMs: 20,
+      credits: 25,
+      rateLimit: 10,
+      rateWindowMs: 1000,
+      faults: { error500: 0.1, error429: 0, drop: 1, malformed: 0.25 },
+      seed: 42,
+      unhealthy: true,
+      log: true,
+    });
+  });
+
+  it.each([
+    [{ port: "70000" }, '--port must be an integer from 0 to 65535, got "70000".'],
+    [{ port: "abc" }, '--port must be an integer from 0 to 65535, got "abc".'],
+    [{ latency: "-1" }, '--latency must be an integer of at least 0, got "-1".'],
+    [{ credits: "1.5" }, '--credits must be an integer of at least 0, got "1.5".'],
+    [{ rateLimit: "0" }, '--rate-limit must be an integer of at least 1, got "0".'],
+    [{ rateWindow: "" }, '--rate-window must be an integer of at least 1, got "".'],
+    [{ fail500: "1.5" }, '--fail-500 must be a probability between 0 and 1, got "1.5".'],
+    [{ failDrop: "x" }, '--fail-drop must be a probability between 0 and 1, got "x".'],
+    [{ seed: "-3" }, '--seed must be an integer from 0 to 4294967295, got "-3".'],
+    [{ host: " " }, "--host must not be empty."],
+  ])("rejects %j with a UserError", (flags, message) => {
+    expect(() => sandboxOptionsFromFlags(flags)).toThrow(UserError);
+    expect(() => sandboxOptionsFromFlags(flags)).toThrow(message);
+  });
+});
+
+describe("runSandboxCommand", () => {
+  it("prints the URL, one key per plan and examples, serves until stopped, then closes", async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const running = runSandboxCommand(
+      { port: 0, log: true },
+      { out: (line) => lines.push(line), stop: stop.signal },
+    );
+    await expect.poll(() => lines.some((line) => line.startsWith("Press Ctrl-C"))).toBe(true);
+    const url = /listening on (http:\/\/\S+)/.exec(lines[0] ?? "")?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const key of Object.values(SANDBOX_KEYS))
+      expect(lines.some((line) => line.includes(key))).toBe(true);
+    expect(lines).toContainEqual(
+      `  FLUENCE_BASE_URL=${url} FLUENCE_API_KEY=${SANDBOX_KEYS.enterprise} fluence credits`,
+    );
+    const response = await fetch(`${url}/health`, { headers: { "x-api-key": SANDBOX_KEYS.essentials } });
+    expect(response.status).toBe(200);
+    expect(lines.some((line) => /^GET \/health 200 \d+ms$/.test(line))).toBe(true);
+    stop.abort();
+    await running;
+    expect(lines.at(-1)).toBe("Sandbox stopped.");
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("registerSandboxCommand", () => {
+  it("adds a `sandbox` command with every flag and examples in its help", () => {
+    const program = new Command();
+    registerSandboxCommand(program);
+    const command = program.commands.find((c) => c.name() === "sandbox");
+    expect(command).toBeDefined();
+    const flags = command?.options.map((option) => option.long);
+    expect(flags).toEqual([
+      "--port",
+      "--host",
+      "--latency",
+      "--latency-per-profile",
+      "--credits",
+      "--rate-limit",
+      "--rate-window",
+      "--fail-500",
+      "--fail-429",
+      "--fail-drop",
+      "--fail-malformed",
+      "--seed",
+      "--unhealthy",
+      "--log",
+    ]);
+    let help = "";
+    command?.configureOutput({ writeOut: (text) => (help += text) });
+    command?.outputHelp();
+    expect(help).toContain("fluence sandbox --fail-500 0.05");
+  });
+});
