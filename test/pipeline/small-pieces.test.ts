@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { checkBilling } from "../../src/pipeline/billing-check.js";
+import { flattenAnalise } from "../../src/pipeline/flatten-analise.js";
+import { resolveOutputPaths } from "../../src/pipeline/output-paths.js";
+import { rowErrorInfo } from "../../src/pipeline/row-error-codes.js";
+import { UserError } from "../../src/user-error.js";
+
+describe("flattenAnalise", () => {
+  it("maps the documented fields and keeps the whole object as JSON", () => {
+    const analise = {
+      cargo: "CEO",
+      tipo_stakeholder: "C-Level Executive",
+      manual_comprador: { dores: ["a", "b"], ganhos_procurados: ["c"], extra: 1 },
+      linguagem_impacto: ["x", "y"],
+      novo_campo: { z: true },
+    };
+    const json = JSON.stringify(analise);
+    expect(flattenAnalise(json)).toEqual(["CEO", "C-Level Executive", "a | b", "c", "x | y", json]);
+  });
+
+  it("never drops an unexpected shape", () => {
+    expect(flattenAnalise('{"cargo":{"pt":"Diretor"},"linguagem_impacto":"texto"}')).toEqual([
+      '{"pt":"Diretor"}',
+      "",
+      "",
+      "",
+      "texto",
+      '{"cargo":{"pt":"Diretor"},"linguagem_impacto":"texto"}',
+    ]);
+    expect(flattenAnalise("not json")).toEqual(["", "", "", "", "", "not json"]);
+    expect(flattenAnalise("[1,2]")[5]).toBe("[1,2]");
+  });
+});
+
+describe("checkBilling", () => {
+  it("is ok when charges, successes and the balance agree", () => {
+    const c = checkBilling({ creditsReported: 34, successes: 34, inDoubt: 0, balanceBefore: 100, balanceAfter: 66 });
+    expect(c).toMatchObject({ ok: true, balance_drop: 34, mismatch: null });
+  });
+
+  it("reports each kind of mismatch in a sentence", () => {
+    const c = checkBilling({ creditsReported: 12, successes: 10, inDoubt: 3, balanceBefore: 100, balanceAfter: 85 });
+    expect(c.ok).toBe(false);
+    expect(c.mismatch).toContain("12 credits used for 10 successful profiles");
+    expect(c.mismatch).toContain("dropped by 15");
+    expect(c.mismatch).toContain("3 profiles were in doubt");
+  });
+
+  it("skips the balance comparison when a balance is unknown", () => {
+    expect(checkBilling({ creditsReported: 5, successes: 5, inDoubt: 0, balanceBefore: undefined, balanceAfter: 3 }).ok).toBe(true);
+  });
+});
+
+describe("resolveOutputPaths", () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("puts outputs beside the input, or in --out-dir, named after it", () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "fluence-paths-"));
+    const input = path.join(dir, "leads.csv");
+    writeFileSync(input, "x");
+    expect(resolveOutputPaths({ input, format: "csv" })).toEqual({
+      enriched: path.join(dir, "leads.enriched.csv"),
+      errors: path.join(dir, "leads.errors.csv"),
+      summary: path.join(dir, "leads.summary.json"),
+    });
+    const out = resolveOutputPaths({ input, format: "jsonl", outDir: path.join(dir, "out") });
+    expect(out.enriched).toBe(path.join(dir, "out", "leads.enriched.jsonl"));
+    expect(resolveOutputPaths({ input: "-", format: "csv", cwd: dir }).errors).toBe(path.join(dir, "stdin.errors.csv"));
+  });
+
+  it("refuses to write over the input, also through a symlink, and two outputs on one file", () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "fluence-paths-"));
+    const input = path.join(dir, "leads.csv");
+    writeFileSync(input, "x");
+    expect(() => resolveOutputPaths({ input, format: "csv", enrichedPath: input })).toThrow(UserError);
+    symlinkSync(input, path.join(dir, "link.csv"));
+    expect(() => resolveOutputPaths({ input, format: "csv", errorsPath: path.join(dir, "link.csv") })).toThrow(/is the input file/);
+    expect(() =>
+      resolveOutputPaths({ input, format: "csv", enrichedPath: path.join(dir, "a.csv"), errorsPath: path.join(dir, "a.csv") }),
+    ).toThrow(/same file/);
+  });
+});
+
+describe("rowErrorInfo", () => {
+  it("knows which codes are worth retrying", () => {
+    for (const code of ["RATE_LIMITED", "SERVER_ERROR", "NETWORK_ERROR", "TIMEOUT", "PROTOCOL_ERROR", "INSUFFICIENT_CREDITS", "BUDGET_EXCEEDED", "INTERRUPTED"]) {
+      expect(rowErrorInfo(code).retryable, code).toBe(true);
+    }
+    for (const code of ["PROFILE_NOT_FOUND", "MULTIPLE_MATCHES", "INSUFFICIENT_DATA", "INVALID_ROW", "BAD_REQUEST", "SOMETHING_NEW"]) {
+      expect(rowErrorInfo(code).retryable, code).toBe(false);
+    }
+    expect(rowErrorInfo("MULTIPLE_MATCHES").advice).toContain("contexto_adicional");
+  });
+});
