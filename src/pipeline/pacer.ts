@@ -61,12 +61,13 @@ export class Pacer {
 
   /**
    * How many batches may be in flight. "auto" keeps enough in flight to use the rate at the latency seen
-   * so far; until the first answer it allows one, which also makes the first batch a probe: a refused key
-   * or plan is found out before more requests go out.
+   * so far. Before the first answer it allows the maximum: the gap still paces the starts, a refused key
+   * was already caught by the free /creditos call, and a refused plan costs nothing; waiting for a probe
+   * would waste a whole batch latency (15-20 s on the real API) at the start of every run.
    */
   get concurrencyLimit(): number {
     if (this.#opts.concurrency !== "auto") return this.#opts.concurrency;
-    if (this.#latencyEwma === undefined) return 1;
+    if (this.#latencyEwma === undefined) return this.#opts.maxAutoConcurrency;
     const wanted = Math.ceil(this.#latencyEwma / this.gapMs) + 1;
     return Math.max(1, Math.min(this.#opts.maxAutoConcurrency, wanted));
   }

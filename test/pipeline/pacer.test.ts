@@ -34,12 +34,12 @@ describe("Pacer", () => {
     expect(starts.length).toBeGreaterThanOrEqual(280); // ~97/min over 3 minutes
   });
 
-  it("auto concurrency probes with one batch, then fills the latency", () => {
+  it("auto concurrency starts at the ceiling, then keeps just enough in flight for the latency", () => {
     const c = clock();
     const p = new Pacer({ delayMs: 0, ratePerMinute: 100, concurrency: "auto", now: c.now });
-    expect(p.concurrencyLimit).toBe(1);
+    expect(p.concurrencyLimit).toBe(10);
     p.start();
-    expect(p.waitMs()).toBe(Number.POSITIVE_INFINITY);
+    expect(p.waitMs()).toBeGreaterThan(600); // the gap, not a slot, holds the next start
     p.finish(15_000);
     // 15 s latency at one start every ~618 ms needs ~25 in flight; capped at 10.
     expect(p.concurrencyLimit).toBe(10);
