@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { defaultStorePath, OutcomeStore, parseAge, type StoreStats } from "../store/index.js";
+
+/** Counts of the store at `path`; all zeros (and no file created) when there is no store yet. */
+export function storeStatsReport(path: string): StoreStats {
+  if (!existsSync(path)) return { path, sizeBytes: 0, outcomes: 0, ok: 0, errors: 0, inflight: 0, runs: 0 };
+  const store = OutcomeStore.open(path);
+  try {
+    return store.stats();
+  } finally {
+    store.close();
+  }
+}
+
+/** Deletes outcomes older than `olderThan` (e.g. "30d"; "0" deletes all); a missing store deletes nothing. */
+export function storePrune(path: string, olderThan: string): { deleted: number } {
+  const olderThanMs = parseAge(olderThan);
+  if (!existsSync(path)) return { deleted: 0 };
+  const store = OutcomeStore.open(path);
+  try {
+    return { deleted: store.prune(olderThanMs) };
+  } finally {
+    store.close();
+  }
+}
+
+/** Human-readable stats, one fact per line. */
+export function formatStoreStats(stats: StoreStats): string {
+  const count = (n: number) => n.toLocaleString("en-US");
+  const date = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
+  return [
+    `Store:     ${stats.path}`,
+    `Size:      ${formatSize(stats.sizeBytes)}`,
+    `Outcomes:  ${count(stats.outcomes)} (${count(stats.ok)} ok, ${count(stats.errors)} errors)`,
+    `Oldest:    ${date(stats.oldest)}`,
+    `Newest:    ${date(stats.newest)}`,
+    `In flight: ${count(stats.inflight)} (runs recorded: ${count(stats.runs)})`,
+  ].join("\n");
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+interface StoreFlags {
+  store?: string;
+  json?: boolean;
+}
+
+/** Adds `fluence store stats` and `fluence store prune --older-than <age>`. */
+export function registerStoreCommand(program: Command): void {
+  const store = program.command("store").description("inspect or prune the local store of enriched profiles");
+
+  store
+    .command("stats")
+    .description("show what the store holds")
+    .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
+    .option("--json", "print JSON")
+    .action((flags: StoreFlags) => {
+      const path = flags.store ?? defaultStorePath(process.env);
+      const stats = storeStatsReport(path);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(stats)}\n`);
+      } else if (!existsSync(path)) {
+        process.stdout.write(`No store at ${path} yet; it is created by the first enrich run.\n`);
+      } else {
+        process.stdout.write(`${formatStoreStats(stats)}\n`);
+      }
+    });
+
+  store
+    .command("prune")
+    .description("delete stored outcomes older than an age")
+    .requiredOption("--older-than <age>", "e.g. 30d, 12h, 90m, 45s, 2w, or 0 for everything")
+    .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
+    .option("--json", "print JSON")
+    .action((flags: StoreFlags & { olderThan: string }) => {
+      const path = flags.store ?? defaultStorePath(process.env);
+      const result = storePrune(path, flags.olderThan);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } else {
+        const noun = result.deleted === 1 ? "outcome" : "outcomes";
+        process.stdout.write(`Deleted ${result.deleted.toLocaleString("en-US")} ${noun} from ${path}.\n`);
+      }
+    });
+}

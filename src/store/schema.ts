@@ -1,0 +1,56 @@
+import type { Database } from "better-sqlite3";
+
+/** Each entry moves the schema from version i to i+1; user_version records how many ran. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE outcomes (
+    fp TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('ok', 'error')),
+    analise TEXT,
+    code TEXT,
+    message TEXT,
+    fetched_at INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (fp, endpoint),
+    CHECK ((kind = 'ok' AND analise IS NOT NULL) OR (kind = 'error' AND code IS NOT NULL))
+  ) WITHOUT ROWID;
+  CREATE INDEX outcomes_fetched_at ON outcomes (fetched_at);
+  CREATE TABLE inflight (
+    fp TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    PRIMARY KEY (fp, endpoint)
+  ) WITHOUT ROWID;
+  CREATE INDEX inflight_run ON inflight (run_id);
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    ended_at INTEGER
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the schema to SCHEMA_VERSION. Runs in an IMMEDIATE transaction so two processes opening a new
+ * store at once cannot both migrate. Returns the version found, so the caller can refuse newer stores.
+ */
+export function migrate(db: Database): number {
+  return db
+    .transaction(() => {
+      const found = db.pragma("user_version", { simple: true }) as number;
+      for (let version = found; version < SCHEMA_VERSION; version++) {
+        db.exec(MIGRATIONS[version]!);
+      }
+      if (found < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return found;
+    })
+    .immediate();
+}

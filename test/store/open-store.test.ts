@@ -1,0 +1,93 @@
+import { statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OutcomeStore } from "../../src/store/index.js";
+import { UserError } from "../../src/user-error.js";
+import { makeTempDir } from "./temp-dir.js";
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+function openError(file: string): UserError {
+  try {
+    OutcomeStore.open(file).close();
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error("expected OutcomeStore.open to fail");
+}
+
+describe("OutcomeStore.open", () => {
+  it("creates missing directories 0700 and the file 0600, and the WAL inherits 0600", () => {
+    const file = path.join(temp.dir, "a", "b", "store.sqlite");
+    const store = OutcomeStore.open(file);
+    store.commitBatch("r", "crm", [{ fp: "x", kind: "error", code: "PROFILE_NOT_FOUND" }], ["x"]);
+    expect(mode(path.join(temp.dir, "a"))).toBe(0o700);
+    expect(mode(path.join(temp.dir, "a", "b"))).toBe(0o700);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    store.close();
+  });
+
+  it("runs in WAL mode with NORMAL sync, busy_timeout 15000 and incremental vacuum", () => {
+    const store = OutcomeStore.open(path.join(temp.dir, "store.sqlite"));
+    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
+    expect(store.db.pragma("busy_timeout", { simple: true })).toBe(15_000);
+    expect(store.db.pragma("auto_vacuum", { simple: true })).toBe(2);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(1);
+    store.close();
+  });
+
+  it("keeps data across close and reopen", () => {
+    const file = path.join(temp.dir, "store.sqlite");
+    const first = OutcomeStore.open(file);
+    first.commitBatch("r1", "crm", [{ fp: "x", kind: "ok", analise: '{"cargo":"CTO"}' }], ["x"]);
+    first.close();
+    const second = OutcomeStore.open(file);
+    expect(second.lookup(["x"], "crm", 0).get("x")).toMatchObject({ kind: "ok", analise: '{"cargo":"CTO"}' });
+    second.close();
+  });
+
+  it("allows :memory:", () => {
+    const store = OutcomeStore.open(":memory:");
+    expect(store.path).toBe(":memory:");
+    expect(store.stats().outcomes).toBe(0);
+    store.close();
+  });
+
+  it("refuses a file that is not a SQLite database with one sentence naming it", () => {
+    const file = path.join(temp.dir, "people.csv");
+    writeFileSync(file, "primeiro_nome,ultimo_nome,empresa\nAna,Souza,Acme\n".repeat(20));
+    const error = openError(file);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      `The store ${file} is not a SQLite database; pass --store <file> to use another file or --no-store to run without one.`,
+    );
+  });
+
+  it("refuses a path whose directory cannot be created", () => {
+    const blocker = path.join(temp.dir, "blocker");
+    writeFileSync(blocker, "");
+    const file = path.join(blocker, "sub", "store.sqlite");
+    const error = openError(file);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(file);
+    expect(error.message).toContain("--no-store");
+  });
+
+  it("refuses a store written by a newer schema", () => {
+    const file = path.join(temp.dir, "store.sqlite");
+    const raw = new Database(file);
+    raw.pragma("user_version = 99");
+    raw.close();
+    expect(openError(file).message).toContain("newer fluence");
+  });
+});
