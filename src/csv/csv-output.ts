@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { FormulaEscape } from "./formula.js";
+import { csvRowFormatter, escapeStart, jsonlRowFormatter, type RowFormatter } from "./row-format.js";
+
+export interface CsvOutputOptions {
+  /** Final path; rows go to a temp file in the same directory, renamed onto it on commit(). */
+  path: string;
+  format: "csv" | "jsonl";
+  /** Output column names; duplicates are kept apart (in JSONL renamed name_2, name_3...). */
+  header: string[];
+  /** Columns with index >= this come from the API (what escapeFormulas "api" escapes). */
+  apiColumnsFrom: number;
+  /** Default ",". csv only. */
+  delimiter?: string;
+  /** UTF-8 BOM at the start so Excel reads UTF-8. Default false. csv only. */
+  bom?: boolean;
+  /** Default "api". jsonl is never escaped. */
+  escapeFormulas?: FormulaEscape;
+}
+
+export interface CsvOutput {
+  /** Writes one row (values.length === header.length); resolves when the stream accepts more (back-pressure). */
+  write(values: string[]): Promise<void>;
+  /** Flushes, fsyncs, and atomically renames the temp file onto `path`. */
+  commit(): Promise<void>;
+  /** Deletes the temp file; `path` is untouched. Safe to call after commit (no-op). */
+  abort(): Promise<void>;
+}
+
+// Rows are joined into one string and written in blocks: one syscall per row would dominate a 1M-row run.
+const FLUSH_AT = 256 * 1024;
+
+/** Opens an output whose file appears at `path` only when commit() succeeds. */
+export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOutput> {
+  const { header } = options;
+  const dir = dirname(options.path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(options.path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx");
+
+  const format: RowFormatter =
+    options.format === "jsonl"
+      ? jsonlRowFormatter(header)
+      : csvRowFormatter(
+          options.delimiter ?? ",",
+          escapeStart(options.escapeFormulas ?? "api", options.apiColumnsFrom),
+        );
+  let pending = "";
+  if (options.format === "csv") {
+    pending = (options.bom ? "\uFEFF" : "") + csvRowFormatter(options.delimiter ?? ",", Infinity)(header);
+  }
+  // Each block gets its file position when it is cut, so overlapping write() calls cannot interleave bytes.
+  let position = 0;
+  let state: "open" | "committed" | "aborted" = "open";
+  const inFlight = new Set<Promise<void>>();
+  // A failed block leaves a hole in the file: commit() must refuse it rather than publish a torn output.
+  let failure: unknown;
+
+  async function writeBlock(text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    let at = position;
+    position += bytes.length;
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, at);
+      offset += bytesWritten;
+      at += bytesWritten;
+    }
+  }
+
+  function flush(): Promise<void> {
+    const text = pending;
+    pending = "";
+    if (text === "") return Promise.resolve();
+    const done = writeBlock(text).catch((error: unknown) => {
+      failure ??= error;
+      throw error;
+    });
+    inFlight.add(done);
+    return done.finally(() => inFlight.delete(done));
+  }
+
+  return {
+    async write(values) {
+      if (state !== "open") throw new Error(`write() after ${state}`);
+      if (failure !== undefined) throw failure;
+      if (values.length !== header.length) {
+        throw new Error(`write() got ${values.length} values for ${header.length} columns`);
+      }
+      pending += format(values);
+      if (pending.length >= FLUSH_AT) await flush();
+    },
+    async commit() {
+      if (state === "committed") return;
+      if (state === "aborted") throw new Error("commit() after abort()");
+      await Promise.allSettled([...inFlight, flush()]);
+      if (failure !== undefined) throw failure;
+      await handle.sync();
+      await handle.close();
+      await rename(temp, options.path);
+      state = "committed";
+      await syncDirectory(dir);
+    },
+    async abort() {
+      if (state !== "open") return;
+      state = "aborted";
+      pending = "";
+      await Promise.allSettled([...inFlight]);
+      await handle.close().catch(() => {});
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+/** Makes the rename itself durable. Best effort: some platforms cannot open or fsync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The data is already fsynced; only the directory entry's durability is at stake.
+  }
+}

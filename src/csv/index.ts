@@ -1,0 +1,16 @@
+/** CSV in and out: encoding/delimiter detection, streaming records, column mapping, atomic outputs. */
+export {
+  type ColumnMapping,
+  type ColumnMappingOptions,
+  extractProfile,
+  resolveColumns,
+} from "./column-mapping.js";
+export { type CsvOutput, type CsvOutputOptions, createCsvOutput } from "./csv-output.js";
+export { type FormulaEscape, neutralizeFormula } from "./formula.js";
+export {
+  type CsvInput,
+  type CsvInputInfo,
+  type CsvReadOptions,
+  type CsvRecord,
+  openCsvInput,
+} from "./open-csv-input.js";

@@ -1,0 +1,213 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { UserError } from "../user-error.js";
+import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
+import { findUndecodableLine } from "./encoding-scan.js";
+import { type ParseSource, parseRecords } from "./parse-records.js";
+import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
+import { type Spool, spoolToTempFile } from "./stdin-spool.js";
+
+export interface CsvReadOptions {
+  /** Override, any iconv-lite name ("utf-8", "utf-16le", "utf-16be", "windows-1252", "latin1"...). Default: detect. */
+  encoding?: string;
+  /** Override ("\t" and "tab" are accepted for a tab). Default: sniffed from the header line. */
+  delimiter?: string;
+}
+
+export interface CsvInputInfo {
+  /** The file read; "stdin" for "-". */
+  path: string;
+  /** The encoding used, e.g. "utf-8", "utf-16le", "windows-1252". */
+  encoding: string;
+  /** The input had a BOM. */
+  bom: boolean;
+  delimiter: string;
+  /** Header names exactly as read (decoded, BOM stripped), duplicates kept. */
+  header: string[];
+}
+
+export interface CsvRecord {
+  /** 1-based data row number: header excluded, blank lines skipped and not counted. */
+  row: number;
+  /** 1-based physical line where the record starts in the file. */
+  line: number;
+  /** Exactly as read, no trimming. */
+  fields: string[];
+  /** Set when the record has fewer or more fields than the header. */
+  problem?: string;
+}
+
+export interface CsvInput {
+  info: CsvInputInfo;
+  /** Streams the data records; may be called more than once (the pipeline reads the file twice). */
+  records(): AsyncIterable<CsvRecord>;
+  /** Removes the stdin spool file, if any. */
+  close(): Promise<void>;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Opens a file (or "-" for stdin, spooled to a temp file first), detects encoding and delimiter, reads the
+ * header. Throws UserError (exit 2) for: unreadable/missing file, empty file, undecodable bytes under an
+ * explicit encoding, unknown encoding name.
+ */
+export function openCsvInput(path: string, options: CsvReadOptions = {}): Promise<CsvInput> {
+  return openCsvSource(path, options, process.stdin);
+}
+
+/** openCsvInput with the stream behind "-" as a parameter, for tests. */
+export async function openCsvSource(
+  path: string,
+  options: CsvReadOptions,
+  stdin: Readable,
+): Promise<CsvInput> {
+  const displayName = path === "-" ? "stdin" : path;
+  let spool: Spool | undefined;
+  try {
+    if (path === "-") spool = await spoolToTempFile(stdin);
+    let file = spool?.file ?? path;
+    let head = await readHead(file, displayName);
+    // A pipe such as <(zcat x.csv.gz) can be read only once, like stdin.
+    if (head === "not-a-file") {
+      spool = await spoolToTempFile(createReadStream(path));
+      file = spool.file;
+      head = await readHead(file, displayName);
+    }
+    return await openDecoded(file, displayName, head as Buffer, options, spool);
+  } catch (error) {
+    await spool?.remove();
+    throw error;
+  }
+}
+
+async function openDecoded(
+  file: string,
+  displayName: string,
+  head: Buffer,
+  options: CsvReadOptions,
+  spool: Spool | undefined,
+): Promise<CsvInput> {
+  const { encoding, bomLength } = await resolveEncoding(file, displayName, head, options.encoding);
+  const delimiter =
+    options.delimiter === undefined
+      ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
+      : checkDelimiter(normalizeDelimiter(options.delimiter));
+  const source: ParseSource = { file, displayName, start: bomLength, encoding, delimiter };
+
+  let header: string[] | undefined;
+  for await (const record of parseRecords(source)) {
+    header = record.fields;
+    break;
+  }
+  if (header === undefined)
+    throw new UserError(`${displayName} has no header row: it holds only blank lines.`);
+  const columns = header.length;
+
+  async function* records(): AsyncGenerator<CsvRecord> {
+    let row = 0;
+    let first = true;
+    for await (const raw of parseRecords(source)) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      row++;
+      const record: CsvRecord = { row, line: raw.line, fields: raw.fields };
+      const count = raw.fields.length;
+      if (count !== columns) {
+        record.problem = `line ${raw.line} has ${count} field${count === 1 ? "" : "s"}, the header has ${columns}`;
+      }
+      yield record;
+    }
+  }
+
+  let closed = false;
+  return {
+    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header },
+    records,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await spool?.remove();
+    },
+  };
+}
+
+async function readHead(file: string, displayName: string): Promise<Buffer | "not-a-file"> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    throw new UserError(`Cannot read ${displayName}: ${describeFsError(error)}.`, undefined, {
+      cause: error,
+    });
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new UserError(`Cannot read ${displayName}: it is a directory.`);
+    if (!stats.isFile()) return "not-a-file";
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, Math.max(stats.size, 1)));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead === 0) throw new UserError(`${displayName} is empty.`);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "it is a directory";
+  return error instanceof Error ? error.message : String(error);
+}
+
+function checkDelimiter(delimiter: string): string {
+  if (delimiter === "" || /["\r\n]/.test(delimiter)) {
+    throw new UserError(`Invalid delimiter ${JSON.stringify(delimiter)}: use e.g. "," ";" "\\t" or "|".`);
+  }
+  return delimiter;
+}
+
+async function resolveEncoding(
+  file: string,
+  name: string,
+  head: Buffer,
+  requested: string | undefined,
+): Promise<{ encoding: string; bomLength: number }> {
+  const bom = detectBom(head);
+  const bomLength = bom?.length ?? 0;
+  const checked = async (encoding: string, hint: string) => {
+    const bad = await findUndecodableLine(file, bomLength, encoding);
+    if (bad !== undefined) throw new UserError(`${name}: line ${bad} is not valid ${encoding}; ${hint}.`);
+    return { encoding, bomLength };
+  };
+
+  if (requested !== undefined) {
+    let encoding = canonicalEncoding(requested);
+    if (encoding === "utf-16") {
+      encoding =
+        bom !== undefined && bom.encoding !== "utf-8" ? bom.encoding : (sniffUtf16(head) ?? "utf-16le");
+    }
+    if (bom !== undefined && bom.encoding !== encoding) {
+      throw new UserError(
+        `${name} starts with a ${bom.encoding} byte-order mark, but the encoding ${encoding} was asked for; leave the encoding out to detect it.`,
+      );
+    }
+    return checked(encoding, "check the encoding option, or leave it out to detect it");
+  }
+  const hint = "pass the right encoding explicitly (e.g. windows-1252, latin1, utf-16le)";
+  if (bom !== undefined) return checked(bom.encoding, hint);
+  const utf16 = sniffUtf16(head);
+  if (utf16 !== undefined) return checked(utf16, hint);
+  if ((await findUndecodableLine(file, 0, "utf-8")) === undefined) return { encoding: "utf-8", bomLength: 0 };
+  // Not UTF-8 anywhere in the file: Excel on Windows and Brazilian CRMs write Windows-1252.
+  const bad = await findUndecodableLine(file, 0, "windows-1252");
+  if (bad !== undefined) {
+    throw new UserError(`${name} is neither UTF-8 nor Windows-1252 (see line ${bad}); ${hint}.`);
+  }
+  return { encoding: "windows-1252", bomLength: 0 };
+}
