@@ -51,11 +51,15 @@ interface StoreFlags {
 
 /** Adds `fluence store stats` and `fluence store prune --older-than <age>`. */
 export function registerStoreCommand(program: Command): void {
-  const store = program.command("store").description("inspect or prune the local store of enriched profiles");
+  const store = program
+    .command("store")
+    .description("inspect or prune the local store of enriched profiles")
+    .addHelpText("after", "\nExamples:\n  $ fluence store stats\n  $ fluence store prune --older-than 30d");
 
   store
     .command("stats")
     .description("show what the store holds")
+    .addHelpText("after", "\nExamples:\n  $ fluence store stats\n  $ fluence store stats --store /srv/crm/fluence.sqlite --json")
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")
     .action((flags: StoreFlags) => {
@@ -73,6 +77,7 @@ export function registerStoreCommand(program: Command): void {
   store
     .command("prune")
     .description("delete stored outcomes older than an age")
+    .addHelpText("after", "\nExamples:\n  $ fluence store prune --older-than 90d\n  $ fluence store prune --older-than 0 --json   # forget everything")
     .requiredOption("--older-than <age>", "e.g. 30d, 12h, 90m, 45s, 2w, or 0 for everything")
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")
