@@ -1,9 +1,9 @@
 import type { ProfileInput } from "../api/types.js";
 import { type ColumnMapping, type CsvInput, type CsvRecord, extractProfile } from "../csv/index.js";
-import { fingerprint, type OutcomeStore } from "../store/index.js";
+import { fingerprint, type OutcomeStore, type StoredOutcome } from "../store/index.js";
 import type { OutputWriters } from "./output-writers.js";
 import type { PendingReason, RowTally } from "./row-tally.js";
-import type { RunLedger } from "./run-ledger.js";
+import type { RowResolution, RunLedger } from "./run-ledger.js";
 
 /** Rows are handled in chunks so the store is asked once per chunk, never once per row or all at once. */
 const CHUNK_ROWS = 1000;
@@ -76,8 +76,8 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
       args.endpoint,
       args.freshSince,
     );
-    args.ledger.addChunk(entries, new Set(stored.keys()));
-    if (speculative && !(await writeChunk(chunk, args.ledger, args.endpoint, speculative, undefined))) {
+    const firstRows = args.ledger.addChunk(entries, new Set(stored.keys()));
+    if (speculative && !(await writeKnownChunk(chunk, stored, firstRows, speculative))) {
       await speculative.out.abort();
       speculative = undefined;
     }
@@ -100,13 +100,46 @@ export async function writePass(args: {
   }
 }
 
+/** Writes a chunk from what the plan pass already read, while every person in it is already known. */
+async function writeKnownChunk(
+  chunk: ScannedRow[],
+  stored: Map<string, StoredOutcome>,
+  firstRows: Map<string, number>,
+  sink: { out: OutputWriters; tally: RowTally },
+): Promise<boolean> {
+  for (const row of chunk) {
+    if (row.invalid !== undefined) {
+      await sink.tally.invalidRow(sink.out, row.record, row.invalid);
+      continue;
+    }
+    const fp = row.person!.fp;
+    const outcome = stored.get(fp);
+    if (!outcome) return false;
+    const res: RowResolution = {
+      fp,
+      status: "stored",
+      firstRow: firstRows.get(fp) ?? row.record.row,
+      code: null,
+      message: null,
+      retryable: false,
+      inDoubt: false,
+      kind: outcome.kind,
+      analise: outcome.analise ?? null,
+      outcomeCode: outcome.code ?? null,
+      outcomeMessage: outcome.message ?? null,
+    };
+    await sink.tally.personRow(sink.out, row.record, res, undefined);
+  }
+  return true;
+}
+
 async function writeChunk(
   chunk: ScannedRow[],
   ledger: RunLedger,
   endpoint: string,
   sink: { out: OutputWriters; tally: RowTally },
-  pending: PendingReason | undefined,
-): Promise<boolean> {
+  pending: PendingReason,
+): Promise<void> {
   const resolved = ledger.resolve(fpsOf(chunk), endpoint);
   for (const row of chunk) {
     if (row.invalid !== undefined) {
@@ -115,9 +148,8 @@ async function writeChunk(
     }
     const res = resolved.get(row.person!.fp);
     if (!res) throw new Error(`internal: row ${row.record.row} has no ledger entry`);
-    if (!(await sink.tally.personRow(sink.out, row.record, res, pending))) return false;
+    await sink.tally.personRow(sink.out, row.record, res, pending);
   }
-  return true;
 }
 
 function capitalize(text: string): string {

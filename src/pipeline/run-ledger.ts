@@ -56,7 +56,7 @@ interface ResolutionRow {
 
 export class RunLedger {
   readonly #db: Database;
-  readonly #upsert: Statement<[string, number, string, string | null]>;
+  readonly #insertChunk: Statement<[{ rows: string }]>;
   readonly #take: Statement<[number]>;
   readonly #setStatus: Statement<[string, string]>;
   readonly #fail: Statement<[string, string, number, string]>;
@@ -73,9 +73,12 @@ export class RunLedger {
       ) WITHOUT ROWID;
       CREATE INDEX temp.people_queue ON people(status, seq);
     `);
-    this.#upsert = db.prepare(
-      `INSERT INTO temp.people (fp, seq, status, profile) VALUES (?, ?, ?, ?)
-       ON CONFLICT(fp) DO UPDATE SET n = n + 1 RETURNING n`,
+    // "WHERE true" lets SQLite parse an upsert after INSERT ... SELECT.
+    this.#insertChunk = db.prepare(
+      `INSERT INTO temp.people (fp, seq, status, profile)
+       SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(@rows) j WHERE true
+       ON CONFLICT(fp) DO UPDATE SET n = n + 1
+       RETURNING fp, seq`,
     );
     this.#take = db.prepare(
       `UPDATE temp.people SET status = 'sending'
@@ -97,24 +100,21 @@ export class RunLedger {
   }
 
   /**
-   * Records one chunk of valid rows. `stored` holds the fingerprints with a fresh stored outcome.
-   * Returns, per entry, whether it is the first row of that person in this run.
+   * Records one chunk of valid rows in one statement (a statement per row dominated re-runs of large
+   * files). `stored` holds the fingerprints with a fresh stored outcome. Returns each person's first row
+   * in this run, which tells duplicates apart.
    */
-  addChunk(entries: PersonEntry[], stored: ReadonlySet<string>): boolean[] {
-    const firsts: boolean[] = [];
-    this.#db.transaction(() => {
-      for (const entry of entries) {
-        const isStored = stored.has(entry.fp);
-        const row = this.#upsert.get(
-          entry.fp,
-          entry.seq,
-          isStored ? "stored" : "queued",
-          isStored ? null : JSON.stringify(entry.profile),
-        ) as { n: number };
-        firsts.push(row.n === 1);
-      }
-    })();
-    return firsts;
+  addChunk(entries: PersonEntry[], stored: ReadonlySet<string>): Map<string, number> {
+    const firstRows = new Map<string, number>();
+    if (entries.length === 0) return firstRows;
+    const rows = entries.map((e) => {
+      const isStored = stored.has(e.fp);
+      return [e.fp, e.seq, isStored ? "stored" : "queued", isStored ? null : JSON.stringify(e.profile)];
+    });
+    for (const r of this.#insertChunk.all({ rows: JSON.stringify(rows) }) as Array<{ fp: string; seq: number }>) {
+      firstRows.set(r.fp, r.seq);
+    }
+    return firstRows;
   }
 
   /** Takes the next `limit` queued people in input order and marks them as sending. */

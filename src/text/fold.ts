@@ -6,7 +6,9 @@
 /** NFC, trimmed, inner whitespace collapsed to one space, case-folded. Accents are kept: "Sá" and "Sa" differ. */
 export function foldValue(value: string | undefined | null): string {
   if (value === undefined || value === null) return "";
-  return value.normalize("NFC").trim().replace(/\s+/gu, " ").toLocaleLowerCase("pt-BR");
+  // toLowerCase, not toLocaleLowerCase("pt-BR"): identical for Portuguese and several times faster on
+  // the hot path of million-row files.
+  return value.normalize("NFC").trim().replace(/\s+/gu, " ").toLowerCase();
 }
 
 /** Like foldValue, and also drops accents and treats "_", "-" and "." as spaces: for matching header names. */
