@@ -22,7 +22,12 @@ interface CommonFlags extends ApiFlags {
 }
 
 /** Runs one API command with a connection and an output, and records its exit code. */
-function action<F extends CommonFlags>(run: (flags: F, ctx: { out: TerminalOutput; conn: Awaited<ReturnType<typeof connectApi>> }) => Promise<number>) {
+function action<F extends CommonFlags>(
+  run: (
+    flags: F,
+    ctx: { out: TerminalOutput; conn: Awaited<ReturnType<typeof connectApi>> },
+  ) => Promise<number>,
+) {
   return async (flags: F) => {
     const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
     const conn = await connectApi(flags);
@@ -35,13 +40,17 @@ function action<F extends CommonFlags>(run: (flags: F, ctx: { out: TerminalOutpu
 }
 
 function common(cmd: Command, examples: string): Command {
-  addApiOptions(cmd).option("--json", "machine output (JSON) on stdout").option("--quiet", "print only errors");
+  addApiOptions(cmd)
+    .option("--json", "machine output (JSON) on stdout")
+    .option("--quiet", "print only errors");
   return cmd.addHelpText("after", `\nExamples:\n${examples}`);
 }
 
 export function registerAccountCommands(program: Command): void {
   common(
-    program.command("credits").description("Show the credit balance, what was used this month, the quota and the plan (free)"),
+    program
+      .command("credits")
+      .description("Show the credit balance, what was used this month, the quota and the plan (free)"),
     "  $ fluence credits\n  $ fluence credits --json | jq .creditos_restantes\n  $ fluence credits --sandbox",
   ).action(
     action(async (flags, { out, conn }) => {
@@ -53,7 +62,9 @@ export function registerAccountCommands(program: Command): void {
   );
 
   common(
-    program.command("tiers").description("List the plans: monthly quota, rate limit and endpoints; yours is marked (free)"),
+    program
+      .command("tiers")
+      .description("List the plans: monthly quota, rate limit and endpoints; yours is marked (free)"),
     "  $ fluence tiers\n  $ fluence tiers --json",
   ).action(
     action(async (flags, { out, conn }) => {
@@ -84,7 +95,8 @@ export function registerAccountCommands(program: Command): void {
         const state = await (which === "health" ? conn.client.health() : conn.client.status());
         if (flags.json) out.json({ healthy: state.healthy, http_status: state.httpStatus, body: state.body });
         else out.info(serviceText(which, state, out));
-        if (!state.healthy && flags.quiet) out.warn(`fluence: the API is not healthy (HTTP ${state.httpStatus}).`);
+        if (!state.healthy && flags.quiet)
+          out.warn(`fluence: the API is not healthy (HTTP ${state.httpStatus}).`);
         return state.healthy ? EXIT.ok : EXIT.unhealthy;
       }),
     );
@@ -101,38 +113,45 @@ export function registerAccountCommands(program: Command): void {
       .option("--complete", "complete analysis with personality, via /crm (2 credits)"),
     '  $ fluence lookup --first Ana --last Souza --company "Natura"\n  $ fluence lookup --first João --last Silva --company "Homônimos Ltda" --context "CFO, São Paulo" --json',
   ).action(
-    action<CommonFlags & { first: string; last: string; company: string; context?: string; complete?: boolean }>(
-      async (flags, { out, conn }) => {
-        const profile: ProfileInput = {
-          primeiro_nome: flags.first.trim(),
-          ultimo_nome: flags.last.trim(),
-          empresa: flags.company.trim(),
-          ...(flags.context?.trim() ? { contexto_adicional: flags.context.trim() } : {}),
-        };
-        try {
-          const result = await withRetries(() => conn.client.lookup(profile, { complete: flags.complete }), {
-            policy: { retries: 3 },
+    action<
+      CommonFlags & { first: string; last: string; company: string; context?: string; complete?: boolean }
+    >(async (flags, { out, conn }) => {
+      const profile: ProfileInput = {
+        primeiro_nome: flags.first.trim(),
+        ultimo_nome: flags.last.trim(),
+        empresa: flags.company.trim(),
+        ...(flags.context?.trim() ? { contexto_adicional: flags.context.trim() } : {}),
+      };
+      try {
+        const result = await withRetries(() => conn.client.lookup(profile, { complete: flags.complete }), {
+          policy: { retries: 3 },
+        });
+        if (flags.json)
+          out.json({
+            found: true,
+            input: profile,
+            analise: result.analise,
+            billing_info: result.billing ?? null,
           });
-          if (flags.json) out.json({ found: true, input: profile, analise: result.analise, billing_info: result.billing ?? null });
-          else out.info(lookupText(profile, result.analise, result.billing, out));
-          return EXIT.ok;
-        } catch (error) {
-          const sentence = personOutcome(error as FluenceApiError);
-          if (!sentence) throw error;
-          if (flags.json) {
-            const e = error as FluenceApiError;
-            out.json({ found: false, input: profile, error_code: e.code, error: sentence });
-          } else out.warn(`fluence: ${sentence}`);
-          return EXIT.ok;
-        }
-      },
-    ),
+        else out.info(lookupText(profile, result.analise, result.billing, out));
+        return EXIT.ok;
+      } catch (error) {
+        const sentence = personOutcome(error as FluenceApiError);
+        if (!sentence) throw error;
+        if (flags.json) {
+          const e = error as FluenceApiError;
+          out.json({ found: false, input: profile, error_code: e.code, error: sentence });
+        } else out.warn(`fluence: ${sentence}`);
+        return EXIT.ok;
+      }
+    }),
   );
 }
 
 /** 404/409/422 are answers about the person, not failures of the tool: one sentence each. */
 function personOutcome(error: FluenceApiError): string | undefined {
-  if (error instanceof NotFoundError) return "No such person was found at that company (404); check the spelling of the name and company.";
+  if (error instanceof NotFoundError)
+    return "No such person was found at that company (404); check the spelling of the name and company.";
   if (error instanceof MultipleMatchesError) {
     return "Several people match that name at that company (409); add --context (role, city, e-mail) to pick the right one.";
   }
@@ -144,7 +163,8 @@ function personOutcome(error: FluenceApiError): string | undefined {
 
 export function creditsText(info: CreditsInfo): string {
   const known = ["creditos_restantes", "creditos_utilizados", "cota_mensal", "tipo_plano"];
-  const num = (v: unknown) => (typeof v === "number" ? formatCount(v) : v === undefined ? "unknown" : String(v));
+  const num = (v: unknown) =>
+    typeof v === "number" ? formatCount(v) : v === undefined ? "unknown" : String(v);
   const lines = [
     `Balance:         ${num(info.creditos_restantes)} credits`,
     `Used this month: ${num(info.creditos_utilizados)}`,
@@ -192,7 +212,12 @@ function serviceText(which: string, state: ServiceState, out: TerminalOutput): s
   return [`${which}: ${mark} (HTTP ${state.httpStatus})`, ...renderFields(state.body)].join("\n");
 }
 
-function lookupText(profile: ProfileInput, analise: Record<string, unknown>, billing: Record<string, unknown> | undefined, out: TerminalOutput): string {
+function lookupText(
+  profile: ProfileInput,
+  analise: Record<string, unknown>,
+  billing: Record<string, unknown> | undefined,
+  out: TerminalOutput,
+): string {
   const who = `${profile.primeiro_nome} ${profile.ultimo_nome} (${profile.empresa})`;
   const lines = [out.color.bold(who), ...renderFields(analise)];
   if (billing) {

@@ -31,7 +31,10 @@ const DEMO_LATENCY_MS = 150;
  * The client for a command: the in-process sandbox with its enterprise key for --sandbox, otherwise the
  * key from FLUENCE_API_KEY or --api-key-file, checked before any request, and the base URL.
  */
-export async function connectApi(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): Promise<ApiConnection> {
+export async function connectApi(
+  flags: ApiFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ApiConnection> {
   const timeoutMs = flags.timeout;
   if (flags.sandbox) {
     const sandbox = await startSandbox({ port: 0, latencyMs: DEMO_LATENCY_MS, latencyPerProfileMs: 10 });

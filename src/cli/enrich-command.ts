@@ -1,13 +1,13 @@
-import { type Command, Option } from "commander";
 import path from "node:path";
+import { type Command, Option } from "commander";
 import { DEFAULT_ENRICH_SETTINGS, type EnrichOptions, runEnrich } from "../pipeline/index.js";
 import { defaultStorePath, parseAge } from "../store/index.js";
 import { type ApiFlags, connectApi } from "./api-connection.js";
-import { dryRunText, enrichSummaryText } from "./enrich-summary-text.js";
-import { progressDisplay } from "./enrich-progress.js";
 import { addApiOptions } from "./api-options.js";
-import { collectMap, concurrency, delimiter, intIn, nonNegativeInt, positiveNumber } from "./flag-parsers.js";
 import { setCommandExitCode } from "./command-result.js";
+import { progressDisplay } from "./enrich-progress.js";
+import { dryRunText, enrichSummaryText } from "./enrich-summary-text.js";
+import { collectMap, concurrency, delimiter, intIn, nonNegativeInt, positiveNumber } from "./flag-parsers.js";
 import { terminalOutput } from "./terminal-output.js";
 
 interface EnrichFlags extends ApiFlags {
@@ -53,7 +53,9 @@ Exit codes: 0 every row resolved, 2 usage or input error, 3 key or plan refused,
 export function registerEnrichCommand(program: Command): void {
   const cmd = program
     .command("enrich")
-    .description("Enrich every row of a CSV of people; write <name>.enriched.csv, <name>.errors.csv and <name>.summary.json")
+    .description(
+      "Enrich every row of a CSV of people; write <name>.enriched.csv, <name>.errors.csv and <name>.summary.json",
+    )
     .argument("<input>", 'CSV file to enrich, or "-" for stdin')
     .option("--out-dir <dir>", "directory for the outputs (default: beside the input)")
     .option("--enriched <file>", "path of the enriched output")
@@ -63,16 +65,47 @@ export function registerEnrichCommand(program: Command): void {
     .option("--json", "print the summary as JSON on stdout (human output goes to stderr)")
     .option("--quiet", "print only errors")
     .option("--batch-size <n>", "profiles per request, 1-10", intIn(1, 10), DEFAULT_ENRICH_SETTINGS.batchSize)
-    .option("--concurrency <n|auto>", "batches in flight (auto: as many as the rate limit can use)", concurrency, "auto")
-    .option("--delay <ms>", "minimum gap between batch starts", nonNegativeInt, DEFAULT_ENRICH_SETTINGS.delayMs)
-    .option("--rate <n>", "requests per minute ceiling (the plans allow 100)", positiveNumber, DEFAULT_ENRICH_SETTINGS.ratePerMinute)
-    .option("--retries <n>", "retries per batch for 429, 5xx, timeouts and network errors", intIn(0, 20), DEFAULT_ENRICH_SETTINGS.retries)
-    .option("--store <file>", "the SQLite store of past results (default: FLUENCE_STORE or the user cache dir)")
+    .option(
+      "--concurrency <n|auto>",
+      "batches in flight (auto: as many as the rate limit can use)",
+      concurrency,
+      "auto",
+    )
+    .option(
+      "--delay <ms>",
+      "minimum gap between batch starts",
+      nonNegativeInt,
+      DEFAULT_ENRICH_SETTINGS.delayMs,
+    )
+    .option(
+      "--rate <n>",
+      "requests per minute ceiling (the plans allow 100)",
+      positiveNumber,
+      DEFAULT_ENRICH_SETTINGS.ratePerMinute,
+    )
+    .option(
+      "--retries <n>",
+      "retries per batch for 429, 5xx, timeouts and network errors",
+      intIn(0, 20),
+      DEFAULT_ENRICH_SETTINGS.retries,
+    )
+    .option(
+      "--store <file>",
+      "the SQLite store of past results (default: FLUENCE_STORE or the user cache dir)",
+    )
     .option("--no-store", "do not read or keep results between runs")
-    .option("--max-age <age>", "reuse stored results younger than this (e.g. 30d, 12h; 0 = always ask)", "30d")
+    .option(
+      "--max-age <age>",
+      "reuse stored results younger than this (e.g. 30d, 12h; 0 = always ask)",
+      "30d",
+    )
     .option("--refresh", "ask the API again for everyone (same as --max-age 0)")
     .option("--dry-run", "show what a run would send and could cost; send and write nothing")
-    .option("--max-credits <n>", "never send more profiles than this many credits could pay for", nonNegativeInt)
+    .option(
+      "--max-credits <n>",
+      "never send more profiles than this many credits could pay for",
+      nonNegativeInt,
+    )
     .option("--encoding <name>", "input encoding (default: detect UTF-8/UTF-16/Windows-1252)")
     .option("--delimiter <char>", "input delimiter (default: detect , ; tab |)", delimiter)
     .option("--out-delimiter <char>", "output delimiter (default: the input's)", delimiter)
@@ -101,7 +134,9 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
     interrupts++;
     if (interrupts > 1) process.exit(130);
     controller.abort();
-    out.warn("fluence: stopping: no new batches; waiting for those in flight, then writing everything (Ctrl-C again to quit at once).");
+    out.warn(
+      "fluence: stopping: no new batches; waiting for those in flight, then writing everything (Ctrl-C again to quit at once).",
+    );
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -58,7 +58,9 @@ export function progressDisplay(
       const t = now();
       if (!tty && !out.quiet && t - lastBackoffLine >= interval) {
         lastBackoffLine = t;
-        stream.write(`fluence: rate limited by the API; waiting ${formatDuration(info.delayMs)} and slowing down\n`);
+        stream.write(
+          `fluence: rate limited by the API; waiting ${formatDuration(info.delayMs)} and slowing down\n`,
+        );
       } else if (spinner) spinner.text = `${spinner.text.replace(/, slowing down.*$/, "")}${backoffNote}`;
     },
     onNotice: (message) => {

@@ -32,10 +32,13 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
   );
   if (s.in_doubt > 0) {
     lines.push(
-      c.yellow(`  ${formatCount(s.in_doubt)} profiles were in doubt (sent, answer lost) and were retried; they may have been charged twice.`),
+      c.yellow(
+        `  ${formatCount(s.in_doubt)} profiles were in doubt (sent, answer lost) and were retried; they may have been charged twice.`,
+      ),
     );
   }
-  if (!s.billing_check.ok && s.billing_check.mismatch) lines.push(c.yellow(`  Billing check: ${s.billing_check.mismatch}`));
+  if (!s.billing_check.ok && s.billing_check.mismatch)
+    lines.push(c.yellow(`  Billing check: ${s.billing_check.mismatch}`));
   lines.push(
     `  Files: ${relative(s.outputs.enriched)}, ${relative(s.outputs.errors)}, ${relative(s.outputs.summary)}`,
   );
@@ -45,7 +48,8 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
     interrupted: "Interrupted: the rows not sent are in the errors file as INTERRUPTED; run again to finish.",
   };
   if (s.stopped && stops[s.stopped]) lines.push(c.yellow(`  ${stops[s.stopped]}`));
-  if (s.exit_code === 5) lines.push(c.yellow("  Some rows failed for reasons worth retrying: run the same command again later."));
+  if (s.exit_code === 5)
+    lines.push(c.yellow("  Some rows failed for reasons worth retrying: run the same command again later."));
   return lines.join("\n");
 }
 
@@ -57,7 +61,9 @@ export function dryRunText(r: DryRunReport): string {
     `  To send: ${formatCount(r.profiles_to_send)} people in ${formatCount(r.batches)} batches, costing at most ${formatCount(r.max_credits_cost)} credits`,
     `  Balance: ${balance}${r.plan ? ` (${r.plan})` : ""}`,
     `  Estimated time: about ${formatDuration(r.estimated_ms)} at the chosen pace`,
-    ...(r.exit_code === 4 ? ["  The balance is below the maximum cost: the run would stop when the credits run out."] : []),
+    ...(r.exit_code === 4
+      ? ["  The balance is below the maximum cost: the run would stop when the credits run out."]
+      : []),
   ].join("\n");
 }
 

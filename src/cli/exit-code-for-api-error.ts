@@ -1,4 +1,9 @@
-import { AccessDeniedError, AuthenticationError, type FluenceApiError, InsufficientCreditsError } from "../api/index.js";
+import {
+  AccessDeniedError,
+  AuthenticationError,
+  type FluenceApiError,
+  InsufficientCreditsError,
+} from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
 
 /** Run-level API failures outside `enrich` (credits, lookup, ...) map onto the documented exit codes. */

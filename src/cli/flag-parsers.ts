@@ -13,7 +13,8 @@ export function intIn(min: number, max: number): (value: string) => number {
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number above 0.");
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("expected a number above 0.");
   return n;
 }
 
@@ -34,7 +35,9 @@ export function concurrency(value: string): number | "auto" {
 export function collectMap(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf("=");
   if (eq <= 0 || eq === value.length - 1) {
-    throw new InvalidArgumentError('expected field=Column, e.g. --map primeiro_nome=Nome or --map empresa="Razão Social".');
+    throw new InvalidArgumentError(
+      'expected field=Column, e.g. --map primeiro_nome=Nome or --map empresa="Razão Social".',
+    );
   }
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
 }

@@ -2,8 +2,8 @@ import { Command, CommanderError } from "commander";
 import { FluenceApiError } from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
 import { UserError } from "../user-error.js";
-import { takeCommandExitCode } from "./command-result.js";
 import { registerAccountCommands } from "./account-commands.js";
+import { takeCommandExitCode } from "./command-result.js";
 import { registerEnrichCommand } from "./enrich-command.js";
 import { exitCodeForApiError } from "./exit-code-for-api-error.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof UserError) {
       process.stderr.write(`fluence: ${error.message}\n`);
-      if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      if (debug && error.cause)
+        process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
       return error.exitCode;
     }
     if (error instanceof FluenceApiError) {
@@ -52,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       return exitCodeForApiError(error);
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`fluence: internal error: ${message}. This is a bug; please report it${debug ? "" : " (run with --debug for details)"}.\n`);
+    process.stderr.write(
+      `fluence: internal error: ${message}. This is a bug; please report it${debug ? "" : " (run with --debug for details)"}.\n`,
+    );
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return EXIT.bug;
   }

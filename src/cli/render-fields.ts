@@ -5,7 +5,8 @@
 export function renderFields(value: unknown, indent = "  "): string[] {
   if (value === null || typeof value !== "object") return [`${indent}${scalar(value)}`];
   if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) return [`${indent}${value.map(scalar).join(" | ")}`];
+    if (value.every((v) => v === null || typeof v !== "object"))
+      return [`${indent}${value.map(scalar).join(" | ")}`];
     return value.flatMap((v, i) => [`${indent}[${i}]`, ...renderFields(v, `${indent}  `)]);
   }
   const lines: string[] = [];

@@ -59,7 +59,10 @@ export function registerStoreCommand(program: Command): void {
   store
     .command("stats")
     .description("show what the store holds")
-    .addHelpText("after", "\nExamples:\n  $ fluence store stats\n  $ fluence store stats --store /srv/crm/fluence.sqlite --json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ fluence store stats\n  $ fluence store stats --store /srv/crm/fluence.sqlite --json",
+    )
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")
     .action((flags: StoreFlags) => {
@@ -77,7 +80,10 @@ export function registerStoreCommand(program: Command): void {
   store
     .command("prune")
     .description("delete stored outcomes older than an age")
-    .addHelpText("after", "\nExamples:\n  $ fluence store prune --older-than 90d\n  $ fluence store prune --older-than 0 --json   # forget everything")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ fluence store prune --older-than 90d\n  $ fluence store prune --older-than 0 --json   # forget everything",
+    )
     .requiredOption("--older-than <age>", "e.g. 30d, 12h, 90m, 45s, 2w, or 0 for everything")
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")

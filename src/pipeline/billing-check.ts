@@ -24,7 +24,9 @@ export function checkBilling(input: {
   if (drop !== undefined && drop !== input.creditsReported) {
     const why =
       input.inDoubt > 0 ? ` (${input.inDoubt} profiles were in doubt: sent, but the answer was lost)` : "";
-    problems.push(`the balance dropped by ${drop} while the responses account for ${input.creditsReported}${why}`);
+    problems.push(
+      `the balance dropped by ${drop} while the responses account for ${input.creditsReported}${why}`,
+    );
   }
   return {
     ok: problems.length === 0,

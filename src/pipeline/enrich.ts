@@ -26,8 +26,8 @@ import {
   type EnrichSummary,
 } from "./enrich-types.js";
 import { planPass, writePass } from "./input-passes.js";
-import { OutputWriters } from "./output-writers.js";
 import { resolveOutputPaths } from "./output-paths.js";
+import { OutputWriters } from "./output-writers.js";
 import { Pacer } from "./pacer.js";
 import { type PendingReason, RowTally } from "./row-tally.js";
 import { RunLedger } from "./run-ledger.js";
@@ -76,7 +76,9 @@ export async function runEnrich(
       bom: options.bom ?? false,
       escapeFormulas: settings.escapeFormulas,
     };
-    let out = options.dryRun ? undefined : await OutputWriters.open(input.info.header, mapping, writerSettings);
+    let out = options.dryRun
+      ? undefined
+      : await OutputWriters.open(input.info.header, mapping, writerSettings);
     let tally = new RowTally();
     const planned = await planPass({
       input,
@@ -151,12 +153,21 @@ export async function runEnrich(
     if (!planned.written) {
       tally = new RowTally();
       out = await OutputWriters.open(input.info.header, mapping, writerSettings);
-      await writePass({ input, mapping, ledger, endpoint: BATCH_ENDPOINT, out, tally, pending: pendingReason(report) });
+      await writePass({
+        input,
+        mapping,
+        ledger,
+        endpoint: BATCH_ENDPOINT,
+        out,
+        tally,
+        pending: pendingReason(report),
+      });
     }
     await out!.commit();
     store.endRun(run.runId);
 
-    const after = report && report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
+    const after =
+      report && report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
     const summary = buildSummary({
       input: options.input,
       tally,
@@ -184,7 +195,9 @@ async function readCredits(client: FluenceClient, events: EnrichEvents): Promise
   } catch (error) {
     if (error instanceof AuthenticationError) throw new UserError(error.message, EXIT.auth);
     if (error instanceof AccessDeniedError) throw new UserError(accessDeniedSentence(error), EXIT.auth);
-    events.onNotice?.(`Could not read the credit balance (${(error as Error).message}); going on without it.`);
+    events.onNotice?.(
+      `Could not read the credit balance (${(error as Error).message}); going on without it.`,
+    );
     return undefined;
   }
 }
@@ -201,7 +214,8 @@ function pendingReason(report: SendReport | undefined): PendingReason {
     case "credits":
       return {
         code: "INSUFFICIENT_CREDITS",
-        message: "Not sent: the credit balance ran out. Buy credits, then run again; only these rows are sent.",
+        message:
+          "Not sent: the credit balance ran out. Buy credits, then run again; only these rows are sent.",
       };
     case "budget":
       return {
@@ -214,7 +228,10 @@ function pendingReason(report: SendReport | undefined): PendingReason {
       return { code: fatal.code, message };
     }
     default:
-      return { code: "INTERRUPTED", message: "Not sent: the run was interrupted. Run again; only these rows are sent." };
+      return {
+        code: "INTERRUPTED",
+        message: "Not sent: the run was interrupted. Run again; only these rows are sent.",
+      };
   }
 }
 
@@ -231,7 +248,8 @@ function buildSummary(args: {
 }): EnrichSummary {
   const { tally, report } = args;
   const stop = report?.stop ?? null;
-  const balanceAfter = finite(args.after?.creditos_restantes) ?? finite(report?.lastBilling?.creditos_restantes);
+  const balanceAfter =
+    finite(args.after?.creditos_restantes) ?? finite(report?.lastBilling?.creditos_restantes);
   const exit =
     stop === "auth"
       ? EXIT.auth
@@ -259,7 +277,11 @@ function buildSummary(args: {
     stale_in_flight: args.staleInFlight,
     credits_used: report?.creditsUsed ?? 0,
     credits_remaining: balanceAfter ?? finite(args.before?.creditos_restantes) ?? null,
-    plan: stringOr(args.after?.tipo_plano) ?? stringOr(report?.lastBilling?.tipo_plano) ?? stringOr(args.before?.tipo_plano) ?? null,
+    plan:
+      stringOr(args.after?.tipo_plano) ??
+      stringOr(report?.lastBilling?.tipo_plano) ??
+      stringOr(args.before?.tipo_plano) ??
+      null,
     errors_by_code: tally.errorsByCode,
     retryable_failures: tally.retryableFailures,
     billing_check: checkBilling({
@@ -267,7 +289,10 @@ function buildSummary(args: {
       successes: report?.successes ?? 0,
       inDoubt: report?.inDoubt ?? 0,
       balanceBefore: finite(args.before?.creditos_restantes),
-      balanceAfter: report && report.batches > 0 ? finite(args.after?.creditos_restantes) : finite(args.before?.creditos_restantes),
+      balanceAfter:
+        report && report.batches > 0
+          ? finite(args.after?.creditos_restantes)
+          : finite(args.before?.creditos_restantes),
     }),
     stopped: stop,
     stop_message: stop ? pendingReason(report).message : null,
@@ -280,17 +305,31 @@ function buildSummary(args: {
 
 function dryRunReport(
   input: string,
-  plan: { rows: number; invalid: number; duplicates: number; fromStore: number; peopleToSend: number; staleInFlight: number },
+  plan: {
+    rows: number;
+    invalid: number;
+    duplicates: number;
+    fromStore: number;
+    peopleToSend: number;
+    staleInFlight: number;
+  },
   settings: typeof DEFAULT_ENRICH_SETTINGS & { delayMs: number; ratePerMinute: number },
   before: CreditsInfo | undefined,
   maxCredits: number | undefined,
 ): DryRunReport {
   const toSend = maxCredits !== undefined ? Math.min(plan.peopleToSend, maxCredits) : plan.peopleToSend;
   const batches = Math.ceil(toSend / settings.batchSize);
-  const pacer = new Pacer({ delayMs: settings.delayMs, ratePerMinute: settings.ratePerMinute, concurrency: settings.concurrency });
+  const pacer = new Pacer({
+    delayMs: settings.delayMs,
+    ratePerMinute: settings.ratePerMinute,
+    concurrency: settings.concurrency,
+  });
   const slots = settings.concurrency === "auto" ? 10 : settings.concurrency;
   const estimated =
-    batches === 0 ? 0 : Math.max((batches - 1) * pacer.gapMs, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) + ASSUMED_BATCH_LATENCY_MS;
+    batches === 0
+      ? 0
+      : Math.max((batches - 1) * pacer.gapMs, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) +
+        ASSUMED_BATCH_LATENCY_MS;
   const balance = finite(before?.creditos_restantes);
   return {
     dry_run: true,
@@ -329,4 +368,3 @@ function stringOr(value: unknown): string | undefined {
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

@@ -8,7 +8,12 @@ export const ENRICHED_COLUMNS = [
   "fluence_analise",
 ] as const;
 
-export const ERROR_COLUMNS = ["fluence_row", "fluence_error_code", "fluence_error", "fluence_retryable"] as const;
+export const ERROR_COLUMNS = [
+  "fluence_row",
+  "fluence_error_code",
+  "fluence_error",
+  "fluence_retryable",
+] as const;
 
 export const LIST_SEPARATOR = " | ";
 

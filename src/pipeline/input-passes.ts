@@ -33,7 +33,10 @@ function scanRecord(record: CsvRecord, mapping: ColumnMapping): ScannedRow {
   const { profile, missing } = extractProfile(record.fields, mapping);
   if (missing.length > 0) {
     const list = missing.join(", ");
-    return { record, invalid: `Empty required field${missing.length > 1 ? "s" : ""} ${list}; the row was not sent.` };
+    return {
+      record,
+      invalid: `Empty required field${missing.length > 1 ? "s" : ""} ${list}; the row was not sent.`,
+    };
   }
   return { record, person: { fp: fingerprint(profile), profile } };
 }

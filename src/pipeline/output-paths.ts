@@ -33,10 +33,15 @@ export function resolveOutputPaths(options: {
   for (const [kind, file] of Object.entries(paths)) {
     const key = real(file);
     if (key === inputReal) {
-      throw new UserError(`The ${kind} output ${file} is the input file; choose another path so the input is not overwritten.`);
+      throw new UserError(
+        `The ${kind} output ${file} is the input file; choose another path so the input is not overwritten.`,
+      );
     }
     const other = seen.get(key);
-    if (other) throw new UserError(`The ${other} and ${kind} outputs are the same file (${file}); give them different paths.`);
+    if (other)
+      throw new UserError(
+        `The ${other} and ${kind} outputs are the same file (${file}); give them different paths.`,
+      );
     seen.set(key, kind);
   }
   return paths;

@@ -22,7 +22,11 @@ export class OutputWriters {
     this.#passthrough = passthrough;
   }
 
-  static async open(header: string[], mapping: ColumnMapping, settings: OutputSettings): Promise<OutputWriters> {
+  static async open(
+    header: string[],
+    mapping: ColumnMapping,
+    settings: OutputSettings,
+  ): Promise<OutputWriters> {
     const kept = mapping.passthrough.map((i) => header[i] ?? "");
     const common = {
       format: settings.format,
@@ -37,7 +41,11 @@ export class OutputWriters {
       header: [...kept, ...ENRICHED_COLUMNS],
     });
     try {
-      const errors = await createCsvOutput({ ...common, path: settings.errorsPath, header: [...kept, ...ERROR_COLUMNS] });
+      const errors = await createCsvOutput({
+        ...common,
+        path: settings.errorsPath,
+        header: [...kept, ...ERROR_COLUMNS],
+      });
       return new OutputWriters(enriched, errors, mapping.passthrough);
     } catch (error) {
       await enriched.abort();
@@ -54,7 +62,13 @@ export class OutputWriters {
     return this.#enriched.write([...this.originals(fields), ...enrichedValues]);
   }
 
-  writeError(fields: string[], row: number, code: string, message: string, retryable: boolean): Promise<void> {
+  writeError(
+    fields: string[],
+    row: number,
+    code: string,
+    message: string,
+    retryable: boolean,
+  ): Promise<void> {
     return this.#errors.write([...this.originals(fields), String(row), code, message, String(retryable)]);
   }
 

@@ -16,8 +16,14 @@ const KNOWN: Record<string, RowErrorInfo> = {
   },
   INSUFFICIENT_DATA: { retryable: false, advice: "the API has too little public data on this person" },
   INVALID_INPUT: { retryable: false, advice: "fill in the empty required fields" },
-  BAD_REQUEST: { retryable: false, advice: "the API refused this row; check its values (length, odd characters)" },
-  ACCESS_DENIED: { retryable: false, advice: "your plan cannot use the CRM endpoints; upgrade to a CRM plan" },
+  BAD_REQUEST: {
+    retryable: false,
+    advice: "the API refused this row; check its values (length, odd characters)",
+  },
+  ACCESS_DENIED: {
+    retryable: false,
+    advice: "your plan cannot use the CRM endpoints; upgrade to a CRM plan",
+  },
   AUTH_FAILED: { retryable: false, advice: "check FLUENCE_API_KEY or --api-key-file" },
   RATE_LIMITED: { retryable: true, advice: "run again later, or lower --rate" },
   SERVER_ERROR: { retryable: true, advice: "the API failed; run again later" },
@@ -25,7 +31,10 @@ const KNOWN: Record<string, RowErrorInfo> = {
   TIMEOUT: { retryable: true, advice: "run again, or raise --timeout" },
   PROTOCOL_ERROR: { retryable: true, advice: "the API answered something unreadable; run again" },
   INSUFFICIENT_CREDITS: { retryable: true, advice: "buy credits, then run again: only these rows are sent" },
-  BUDGET_EXCEEDED: { retryable: true, advice: "raise --max-credits, then run again: only these rows are sent" },
+  BUDGET_EXCEEDED: {
+    retryable: true,
+    advice: "raise --max-credits, then run again: only these rows are sent",
+  },
   INTERRUPTED: { retryable: true, advice: "run again: only these rows are sent" },
   STORE_MISSING: { retryable: true, advice: "the stored result vanished during the run; run again" },
 };

@@ -55,7 +55,13 @@ export class RowTally {
     if (unresolved && pending) {
       await this.#error(out, record, pending.code, pending.message, rowErrorInfo(pending.code).retryable);
     } else if (res.status === "failed") {
-      await this.#error(out, record, res.code ?? "UNKNOWN_ERROR", res.message ?? "Unknown error.", res.retryable);
+      await this.#error(
+        out,
+        record,
+        res.code ?? "UNKNOWN_ERROR",
+        res.message ?? "Unknown error.",
+        res.retryable,
+      );
     } else if (res.kind === "ok" && res.analise !== null) {
       this.enriched++;
       await out.writeEnriched(record.fields, flattenAnalise(res.analise));

@@ -111,7 +111,10 @@ export class RunLedger {
       const isStored = stored.has(e.fp);
       return [e.fp, e.seq, isStored ? "stored" : "queued", isStored ? null : JSON.stringify(e.profile)];
     });
-    for (const r of this.#insertChunk.all({ rows: JSON.stringify(rows) }) as Array<{ fp: string; seq: number }>) {
+    for (const r of this.#insertChunk.all({ rows: JSON.stringify(rows) }) as Array<{
+      fp: string;
+      seq: number;
+    }>) {
       firstRows.set(r.fp, r.seq);
     }
     return firstRows;

@@ -1,10 +1,10 @@
 import {
   AccessDeniedError,
+  FluenceApiError as ApiErrorClass,
   AuthenticationError,
   BadRequestError,
   backoffDelayMs,
   type FluenceApiError,
-  FluenceApiError as ApiErrorClass,
   type FluenceClient,
   InsufficientCreditsError,
   RateLimitError,
@@ -232,8 +232,13 @@ class BatchSender {
       this.#report.lastBilling = outcome.billing;
     }
 
-    const terminal: Array<{ fp: string; kind: "ok" | "error"; analise?: string; code?: string; message?: string }> =
-      [];
+    const terminal: Array<{
+      fp: string;
+      kind: "ok" | "error";
+      analise?: string;
+      code?: string;
+      message?: string;
+    }> = [];
     const retry: PersonEntry[] = [];
     let retryCode = "PROTOCOL_ERROR";
     let retryMessage = "";

@@ -43,7 +43,10 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   return collect(child, options);
 }
 
-export function collect(child: ChildProcess, options: { stdin?: string | Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
+export function collect(
+  child: ChildProcess,
+  options: { stdin?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -55,7 +58,11 @@ export function collect(child: ChildProcess, options: { stdin?: string | Buffer;
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`CLI timed out after ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `CLI timed out after ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
@@ -68,7 +75,11 @@ export function collect(child: ChildProcess, options: { stdin?: string | Buffer;
 }
 
 /** A temp dir per test, removed afterwards by `cleanup()`. */
-export function tempDir(prefix = "fluence-test-"): { dir: string; file(name: string): string; cleanup(): void } {
+export function tempDir(prefix = "fluence-test-"): {
+  dir: string;
+  file(name: string): string;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return {
     dir,
@@ -83,7 +94,10 @@ export async function sandboxEnv(
   storeFile?: string,
 ): Promise<{ sandbox: SandboxHandle; env: Record<string, string> }> {
   const sandbox = await startSandbox({ port: 0, ...options });
-  const env: Record<string, string> = { FLUENCE_BASE_URL: sandbox.url, FLUENCE_API_KEY: sandbox.keys.enterprise };
+  const env: Record<string, string> = {
+    FLUENCE_BASE_URL: sandbox.url,
+    FLUENCE_API_KEY: sandbox.keys.enterprise,
+  };
   if (storeFile) env.FLUENCE_STORE = storeFile;
   return { sandbox, env };
 }

@@ -36,7 +36,11 @@ function scriptedClient(answer: Answer) {
 function allOk(profiles: ProfileInput[], balance?: { left: number }): BatchOutcome {
   if (balance) balance.left -= profiles.length;
   return {
-    results: profiles.map((p, index) => ({ index, ok: true as const, analise: { cargo: `cargo de ${p.primeiro_nome}` } })),
+    results: profiles.map((p, index) => ({
+      index,
+      ok: true as const,
+      analise: { cargo: `cargo de ${p.primeiro_nome}` },
+    })),
     billing: { creditos_utilizados: profiles.length, creditos_restantes: balance?.left ?? 1000 },
     latencyMs: 5,
     raw: {},
@@ -44,7 +48,11 @@ function allOk(profiles: ProfileInput[], balance?: { left: number }): BatchOutco
 }
 
 function people(n: number): ProfileInput[] {
-  return Array.from({ length: n }, (_, i) => ({ primeiro_nome: `P${i}`, ultimo_nome: `S${i}`, empresa: "Acme" }));
+  return Array.from({ length: n }, (_, i) => ({
+    primeiro_nome: `P${i}`,
+    ultimo_nome: `S${i}`,
+    empresa: "Acme",
+  }));
 }
 
 let store: OutcomeStore;
@@ -86,17 +94,29 @@ describe("sendBatches", () => {
   it("sends everyone once in batches of the chosen size and commits the outcomes", async () => {
     const { report, calls, statusOf } = await run(people(23), (p) => allOk(p), { batchSize: 7 });
     expect(calls.map((c) => c.length)).toEqual([7, 7, 7, 2]);
-    expect(report).toMatchObject({ batches: 4, profilesSent: 23, enriched: 23, creditsUsed: 23, successes: 23 });
+    expect(report).toMatchObject({
+      batches: 4,
+      profilesSent: 23,
+      enriched: 23,
+      creditsUsed: 23,
+      successes: 23,
+    });
     expect(statusOf(22)).toMatchObject({ status: "done", kind: "ok" });
   });
 
   it("spends the balance exactly with smaller batches, then stops for credits", async () => {
     const balance = { left: 25 };
-    const { report, calls, ledger } = await run(people(40), (p) =>
-      p.length > balance.left
-        ? new InsufficientCreditsError("no credits", { status: 402, body: { credits_available: balance.left } })
-        : allOk(p, balance),
-    { balance: 25 });
+    const { report, calls, ledger } = await run(
+      people(40),
+      (p) =>
+        p.length > balance.left
+          ? new InsufficientCreditsError("no credits", {
+              status: 402,
+              body: { credits_available: balance.left },
+            })
+          : allOk(p, balance),
+      { balance: 25 },
+    );
     expect(report.enriched).toBe(25);
     expect(report.stop).toBe("credits");
     expect(balance.left).toBe(0);
@@ -108,7 +128,9 @@ describe("sendBatches", () => {
     const balance = { left: 12 };
     const { report } = await run(people(30), (p) =>
       p.length > balance.left
-        ? Object.assign(new InsufficientCreditsError("no credits", { status: 402 }), { creditsAvailable: balance.left })
+        ? Object.assign(new InsufficientCreditsError("no credits", { status: 402 }), {
+            creditsAvailable: balance.left,
+          })
         : allOk(p, balance),
     );
     expect(report.enriched).toBe(12);
@@ -128,7 +150,9 @@ describe("sendBatches", () => {
 
   it("retries retryable failures and gives up after --retries with a retryable code", async () => {
     let n = 0;
-    const flaky = await run(people(5), (p) => (++n <= 2 ? new ServerError("boom", { status: 500 }) : allOk(p)));
+    const flaky = await run(people(5), (p) =>
+      ++n <= 2 ? new ServerError("boom", { status: 500 }) : allOk(p),
+    );
     expect(flaky.report).toMatchObject({ enriched: 5, retries: 2 });
 
     const dead = await run(people(3), () => new ServerError("always down", { status: 500 }), { retries: 2 });
@@ -140,7 +164,9 @@ describe("sendBatches", () => {
   it("counts profiles whose answer was lost after sending as in doubt", async () => {
     let n = 0;
     const { report, statusOf } = await run(people(4), (p) =>
-      ++n === 1 ? new ConnectionError("socket hang up", { cause: new Error("reset"), inDoubt: true }) : allOk(p),
+      ++n === 1
+        ? new ConnectionError("socket hang up", { cause: new Error("reset"), inDoubt: true })
+        : allOk(p),
     );
     expect(report.inDoubt).toBe(4);
     expect(statusOf(0)).toMatchObject({ status: "done", inDoubt: true });
@@ -155,7 +181,10 @@ describe("sendBatches", () => {
   });
 
   it("stops at once on a refused key and leaves everyone unsent", async () => {
-    const { report, calls, ledger } = await run(people(30), () => new AuthenticationError("bad key", { status: 401 }));
+    const { report, calls, ledger } = await run(
+      people(30),
+      () => new AuthenticationError("bad key", { status: 401 }),
+    );
     expect(report.stop).toBe("auth");
     expect(report.fatal).toBeInstanceOf(AuthenticationError);
     expect(calls.length).toBeLessThanOrEqual(3);
@@ -170,7 +199,13 @@ describe("sendBatches", () => {
         return {
           results: [
             { index: 0, ok: true as const, analise: { cargo: "x" } },
-            { index: 1, ok: false as const, code: "PROFILE_NOT_FOUND", message: "Profile not found", retryable: false },
+            {
+              index: 1,
+              ok: false as const,
+              code: "PROFILE_NOT_FOUND",
+              message: "Profile not found",
+              retryable: false,
+            },
             { index: 2, ok: false as const, code: "PROTOCOL_ERROR", message: "no result", retryable: true },
           ],
           billing: { creditos_utilizados: 1, creditos_restantes: 10 },

@@ -37,12 +37,24 @@ describe("flattenAnalise", () => {
 
 describe("checkBilling", () => {
   it("is ok when charges, successes and the balance agree", () => {
-    const c = checkBilling({ creditsReported: 34, successes: 34, inDoubt: 0, balanceBefore: 100, balanceAfter: 66 });
+    const c = checkBilling({
+      creditsReported: 34,
+      successes: 34,
+      inDoubt: 0,
+      balanceBefore: 100,
+      balanceAfter: 66,
+    });
     expect(c).toMatchObject({ ok: true, balance_drop: 34, mismatch: null });
   });
 
   it("reports each kind of mismatch in a sentence", () => {
-    const c = checkBilling({ creditsReported: 12, successes: 10, inDoubt: 3, balanceBefore: 100, balanceAfter: 85 });
+    const c = checkBilling({
+      creditsReported: 12,
+      successes: 10,
+      inDoubt: 3,
+      balanceBefore: 100,
+      balanceAfter: 85,
+    });
     expect(c.ok).toBe(false);
     expect(c.mismatch).toContain("12 credits used for 10 successful profiles");
     expect(c.mismatch).toContain("dropped by 15");
@@ -50,7 +62,15 @@ describe("checkBilling", () => {
   });
 
   it("skips the balance comparison when a balance is unknown", () => {
-    expect(checkBilling({ creditsReported: 5, successes: 5, inDoubt: 0, balanceBefore: undefined, balanceAfter: 3 }).ok).toBe(true);
+    expect(
+      checkBilling({
+        creditsReported: 5,
+        successes: 5,
+        inDoubt: 0,
+        balanceBefore: undefined,
+        balanceAfter: 3,
+      }).ok,
+    ).toBe(true);
   });
 });
 
@@ -69,7 +89,9 @@ describe("resolveOutputPaths", () => {
     });
     const out = resolveOutputPaths({ input, format: "jsonl", outDir: path.join(dir, "out") });
     expect(out.enriched).toBe(path.join(dir, "out", "leads.enriched.jsonl"));
-    expect(resolveOutputPaths({ input: "-", format: "csv", cwd: dir }).errors).toBe(path.join(dir, "stdin.errors.csv"));
+    expect(resolveOutputPaths({ input: "-", format: "csv", cwd: dir }).errors).toBe(
+      path.join(dir, "stdin.errors.csv"),
+    );
   });
 
   it("refuses to write over the input, also through a symlink, and two outputs on one file", () => {
@@ -78,19 +100,42 @@ describe("resolveOutputPaths", () => {
     writeFileSync(input, "x");
     expect(() => resolveOutputPaths({ input, format: "csv", enrichedPath: input })).toThrow(UserError);
     symlinkSync(input, path.join(dir, "link.csv"));
-    expect(() => resolveOutputPaths({ input, format: "csv", errorsPath: path.join(dir, "link.csv") })).toThrow(/is the input file/);
     expect(() =>
-      resolveOutputPaths({ input, format: "csv", enrichedPath: path.join(dir, "a.csv"), errorsPath: path.join(dir, "a.csv") }),
+      resolveOutputPaths({ input, format: "csv", errorsPath: path.join(dir, "link.csv") }),
+    ).toThrow(/is the input file/);
+    expect(() =>
+      resolveOutputPaths({
+        input,
+        format: "csv",
+        enrichedPath: path.join(dir, "a.csv"),
+        errorsPath: path.join(dir, "a.csv"),
+      }),
     ).toThrow(/same file/);
   });
 });
 
 describe("rowErrorInfo", () => {
   it("knows which codes are worth retrying", () => {
-    for (const code of ["RATE_LIMITED", "SERVER_ERROR", "NETWORK_ERROR", "TIMEOUT", "PROTOCOL_ERROR", "INSUFFICIENT_CREDITS", "BUDGET_EXCEEDED", "INTERRUPTED"]) {
+    for (const code of [
+      "RATE_LIMITED",
+      "SERVER_ERROR",
+      "NETWORK_ERROR",
+      "TIMEOUT",
+      "PROTOCOL_ERROR",
+      "INSUFFICIENT_CREDITS",
+      "BUDGET_EXCEEDED",
+      "INTERRUPTED",
+    ]) {
       expect(rowErrorInfo(code).retryable, code).toBe(true);
     }
-    for (const code of ["PROFILE_NOT_FOUND", "MULTIPLE_MATCHES", "INSUFFICIENT_DATA", "INVALID_ROW", "BAD_REQUEST", "SOMETHING_NEW"]) {
+    for (const code of [
+      "PROFILE_NOT_FOUND",
+      "MULTIPLE_MATCHES",
+      "INSUFFICIENT_DATA",
+      "INVALID_ROW",
+      "BAD_REQUEST",
+      "SOMETHING_NEW",
+    ]) {
       expect(rowErrorInfo(code).retryable, code).toBe(false);
     }
     expect(rowErrorInfo("MULTIPLE_MATCHES").advice).toContain("contexto_adicional");
