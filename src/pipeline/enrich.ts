@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -16,6 +15,7 @@ import { openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
 import { OutcomeStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
+import { writeFileAtomic } from "./atomic-file.js";
 import { checkBilling } from "./billing-check.js";
 import { CreditGuard } from "./credit-guard.js";
 import {
@@ -55,6 +55,7 @@ export async function runEnrich(
   const input = await openCsvInput(options.input, options.read);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
   let store: OutcomeStore | undefined;
+  let out: OutputWriters | undefined;
   try {
     const mapping = resolveColumns(input.info.header, options.mapping);
     store = OutcomeStore.open(options.storePath ?? scratchStore!);
@@ -76,9 +77,7 @@ export async function runEnrich(
       bom: options.bom ?? false,
       escapeFormulas: settings.escapeFormulas,
     };
-    let out = options.dryRun
-      ? undefined
-      : await OutputWriters.open(input.info.header, mapping, writerSettings);
+    out = options.dryRun ? undefined : await OutputWriters.open(input.info.header, mapping, writerSettings);
     let tally = new RowTally();
     const planned = await planPass({
       input,
@@ -179,8 +178,11 @@ export async function runEnrich(
       started,
       staleInFlight: run.staleInflight,
     });
-    await writeFile(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  } catch (error) {
+    await out?.abort();
+    throw error;
   } finally {
     store?.close();
     await input.close();

@@ -18,8 +18,9 @@ interface ScannedRow {
 
 async function* scanChunks(input: CsvInput, mapping: ColumnMapping): AsyncGenerator<ScannedRow[]> {
   let chunk: ScannedRow[] = [];
+  const columns = input.info.header.length;
   for await (const record of input.records()) {
-    chunk.push(scanRecord(record, mapping));
+    chunk.push(scanRecord(record, mapping, columns));
     if (chunk.length >= CHUNK_ROWS) {
       yield chunk;
       chunk = [];
@@ -28,8 +29,16 @@ async function* scanChunks(input: CsvInput, mapping: ColumnMapping): AsyncGenera
   if (chunk.length > 0) yield chunk;
 }
 
-function scanRecord(record: CsvRecord, mapping: ColumnMapping): ScannedRow {
-  if (record.problem) return { record, invalid: `${capitalize(record.problem)}; the row was not sent.` };
+function scanRecord(record: CsvRecord, mapping: ColumnMapping, columns: number): ScannedRow {
+  if (record.problem) {
+    // Values beyond the header have no column in the outputs: keep them in the message, never drop them.
+    const extra = record.fields.slice(columns);
+    const kept =
+      extra.length > 0
+        ? `; the values past the last column were ${extra.map((v) => JSON.stringify(v)).join(", ")}`
+        : "";
+    return { record, invalid: `${capitalize(record.problem)}${kept}; the row was not sent.` };
+  }
   const { profile, missing } = extractProfile(record.fields, mapping);
   if (missing.length > 0) {
     const list = missing.join(", ");

@@ -220,20 +220,26 @@ export function buildAnalise(profile: ProfileInput, options: { complete?: boolea
   return analise;
 }
 
-/** A successful analysis full of spreadsheet-formula and control-character bait, for CSV-injection tests. */
+/**
+ * A successful analysis full of spreadsheet-formula and control-character bait, for CSV-injection tests.
+ * With "fullwidth" in contexto_adicional every trigger uses its full-width form (＝ ＋ － ＠), which some
+ * spreadsheet programs also treat as the start of a formula.
+ */
 export function buildHostileAnalise(profile: ProfileInput, options: { complete?: boolean } = {}): Analise {
   const base = buildAnalise(profile, options);
   const manual = base.manual_comprador ?? {};
+  const wide = (profile.contexto_adicional ?? "").toLowerCase().includes("fullwidth");
+  const [eq, plus, minus, at] = wide ? ["＝", "＋", "－", "＠"] : ["=", "+", "-", "@"];
   return {
     ...base,
-    cargo: '=HYPERLINK("http://evil.example","CEO")',
+    cargo: `${eq}HYPERLINK("http://evil.example","CEO")`,
     tipo_stakeholder: "\tTab lead",
     area: "＝SUM(A1:A9)",
     manual_comprador: {
       ...manual,
-      dores: ["+cmd|' /C calc'!A0", ...(manual.dores ?? []).slice(0, 2)],
-      ganhos_procurados: ["-2+3", ...(manual.ganhos_procurados ?? []).slice(0, 2)],
+      dores: [`${plus}cmd|' /C calc'!A0`, ...(manual.dores ?? []).slice(0, 2)],
+      ganhos_procurados: [`${minus}2+3`, ...(manual.ganhos_procurados ?? []).slice(0, 2)],
     },
-    linguagem_impacto: ["@SUM(1+1)", ...(base.linguagem_impacto ?? []).slice(0, 2)],
+    linguagem_impacto: [`${at}SUM(1+1)`, ...(base.linguagem_impacto ?? []).slice(0, 2)],
   };
 }
