@@ -50,7 +50,9 @@ export class CreditGuard {
   settle(profiles: number, charged: number, balanceAfter: number | undefined): void {
     this.#reserved = Math.max(0, this.#reserved - profiles);
     this.#spent += charged;
-    if (balanceAfter !== undefined) this.#balance = balanceAfter;
+    // Answers arrive out of order; the balance only falls during a run, so an older, higher figure that
+    // lands late must not undo a newer one.
+    if (balanceAfter !== undefined) this.#balance = Math.min(this.#balance ?? balanceAfter, balanceAfter);
   }
 
   /** Profiles that may have been charged without an answer: they count against the budget. */

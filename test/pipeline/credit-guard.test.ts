@@ -33,6 +33,16 @@ describe("CreditGuard", () => {
     expect(g.allowance()).toBe(3);
   });
 
+  it("keeps the newest (lowest) balance when answers arrive out of order", () => {
+    const g = new CreditGuard({ balance: 20 });
+    g.reserve(10);
+    g.reserve(10);
+    g.settle(10, 10, 0); // the second batch answered first
+    g.settle(10, 10, 10); // the first batch's older figure arrives late
+    expect(g.allowance()).toBe(0);
+    expect(g.stopReason()).toBe("credits");
+  });
+
   it("a 402 teaches the real balance", () => {
     const g = new CreditGuard({ balance: 100 });
     g.reserve(10);
