@@ -59,7 +59,10 @@ export async function runEnrich(
   try {
     const mapping = resolveColumns(input.info.header, options.mapping);
     store = OutcomeStore.open(options.storePath ?? scratchStore!);
-    const run = store.beginRun();
+    // A dry run only looks: it neither registers a run nor clears what a killed run left in flight.
+    const run = options.dryRun
+      ? { runId: "", staleInflight: store.peekStaleInflight(), staleRuns: 0 }
+      : store.beginRun();
     if (run.staleInflight > 0) {
       events.onNotice?.(
         `A previous run stopped with ${run.staleInflight} profile(s) in flight; they may have been charged without an answer and will be sent again if still needed.`,
@@ -100,7 +103,6 @@ export async function runEnrich(
     events.onPlanned?.(plan);
 
     if (options.dryRun) {
-      store.endRun(run.runId);
       return dryRunReport(options.input, plan, settings, before, options.maxCredits);
     }
 

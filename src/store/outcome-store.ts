@@ -42,6 +42,23 @@ export class OutcomeStore {
   }
 
   /** Registers this process as a run, starts its heartbeat and clears what dead runs left in flight. */
+  /**
+   * How many profiles dead runs left in flight, without clearing them: a dry run reports them and leaves
+   * them for the real run to report and take over.
+   */
+  peekStaleInflight(): number {
+    const now = this.now();
+    const rows = this.db.prepare("SELECT run_id, COUNT(*) AS n FROM inflight GROUP BY run_id").all() as Array<{
+      run_id: string;
+      n: number;
+    }>;
+    let stale = 0;
+    for (const row of rows) {
+      if (runIsDead(this.sql.getRun.get(row.run_id), now, this.staleAfterMs)) stale += row.n;
+    }
+    return stale;
+  }
+
   beginRun(): RunStart {
     const runId = randomUUID();
     const result = this.db

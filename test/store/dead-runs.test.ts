@@ -48,6 +48,19 @@ afterEach(() => {
   temp.cleanup();
 });
 
+describe("peekStaleInflight", () => {
+  it("counts what dead runs left in flight without clearing it, and ignores live runs", () => {
+    const store = openStore();
+    plantRun(store, "killed", deadPid(), hostname(), clock.now(), ["a", "b"]);
+    plantRun(store, "alive", process.pid, hostname(), clock.now(), ["c"]);
+    expect(store.peekStaleInflight()).toBe(2);
+    expect(store.peekStaleInflight()).toBe(2);
+    expect(inflightOf(store, "killed")).toBe(2);
+    expect(store.beginRun()).toMatchObject({ staleInflight: 2 });
+    expect(store.peekStaleInflight()).toBe(0);
+  });
+});
+
 describe("beginRun", () => {
   it("reports and clears the claims of a run whose pid is gone on this host", () => {
     const store = openStore();
