@@ -1,0 +1,36 @@
+// What a reader needs to compare figures across machines; the commit is read from .git's files directly
+// (no git process) so the bench runs the same in a tarball or a worktree.
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model?.trim() ?? "unknown",
+    cores: cpus.length,
+    ramGiB: os.totalmem() / 1024 ** 3,
+    node: process.version,
+    loadAverage: os.loadavg(),
+  };
+}
+
+/** HEAD's commit hash, or undefined when .git is absent or unreadable. */
+export function headCommit(root) {
+  try {
+    const gitDir = path.join(root, ".git");
+    const head = readFileSync(path.join(gitDir, "HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    const loose = path.join(gitDir, ref);
+    if (existsSync(loose)) return readFileSync(loose, "utf8").trim();
+    const packed = readFileSync(path.join(gitDir, "packed-refs"), "utf8");
+    return packed
+      .split("\n")
+      .find((line) => line.endsWith(` ${ref}`))
+      ?.split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
