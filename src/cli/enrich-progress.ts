@@ -1,7 +1,7 @@
 import ora, { type Ora } from "ora";
 import type { EnrichEvents, EnrichProgress } from "../pipeline/index.js";
 import { formatCount, formatDuration } from "./format-units.js";
-import type { TerminalOutput } from "./terminal-output.js";
+import { colorLevel, type TerminalOutput } from "./terminal-output.js";
 
 /** Without a terminal (cron, CI) at most one plain line per this many ms. */
 export const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
@@ -22,7 +22,10 @@ export function progressDisplay(
   const stream = process.stderr;
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? PLAIN_PROGRESS_INTERVAL_MS;
-  const tty = Boolean(stream.isTTY) && !out.quiet && process.env.TERM !== "dumb";
+  // A terminal that reports 0 columns (script(1) without a size, some CI runners) makes ora's line
+  // arithmetic divide by zero and redraw forever: treat it as no terminal.
+  const tty = Boolean(stream.isTTY) && (stream.columns ?? 0) > 0 && !out.quiet && process.env.TERM !== "dumb";
+  const spinnerColor = colorLevel(stream) > 0 ? "cyan" : false;
   let spinner: Ora | undefined;
   let lastPlain = 0;
   let backoffNote = "";
@@ -31,7 +34,7 @@ export function progressDisplay(
   const show = (text: string, force = false) => {
     if (out.quiet) return;
     if (tty) {
-      spinner ??= ora({ stream, discardStdin: false }).start();
+      spinner ??= ora({ stream, discardStdin: false, color: spinnerColor }).start();
       spinner.text = text;
       return;
     }
@@ -73,7 +76,8 @@ export function progressDisplay(
   return {
     events,
     stop: () => {
-      spinner?.stop();
+      // Keep the last progress line on screen: the final batch may land between two spinner frames.
+      spinner?.stopAndPersist({ symbol: "·" });
       spinner = undefined;
     },
   };

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { FluenceApiError } from "../api/index.js";
+import { AccessDeniedError, FluenceApiError } from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
+import { accessDeniedSentence } from "../pipeline/index.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
 import { takeCommandExitCode } from "./command-result.js";
@@ -16,7 +17,19 @@ export function buildProgram(): Command {
     .description("Bulk-enrich CSV files of people through the Fluence CRM-intelligence API.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ fluence enrich fixtures/leads.csv --sandbox     try it: no key, no network
+  $ export FLUENCE_API_KEY=...                        your 40-character key
+  $ fluence credits                                   balance and plan
+  $ fluence enrich leads.csv --dry-run                what a run would send and cost
+  $ fluence enrich leads.csv                          writes leads.enriched.csv, leads.errors.csv, leads.summary.json
+
+Run "fluence <command> --help" for a command's options and exit codes.`,
+    );
   registerEnrichCommand(program);
   registerAccountCommands(program);
   registerStoreCommand(program);
@@ -48,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof FluenceApiError) {
-      process.stderr.write(`fluence: ${error.message}\n`);
+      const message = error instanceof AccessDeniedError ? accessDeniedSentence(error) : error.message;
+      process.stderr.write(`fluence: ${message}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
       return exitCodeForApiError(error);
     }

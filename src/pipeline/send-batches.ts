@@ -179,10 +179,11 @@ class BatchSender {
     const fps = job.people.map((p) => p.fp);
     const claim = ctx.store.claim(ctx.runId, batchId, ctx.endpoint, fps, ctx.freshSince);
     if (claim.done.size > 0) {
-      const done = [...claim.done.keys()];
-      ctx.ledger.markDone(done);
-      this.#report.peopleDone += done.length;
-      this.#report.enriched += [...claim.done.values()].filter((o) => o.kind === "ok").length;
+      ctx.ledger.markDone([...claim.done.keys()]);
+      const ok = [...claim.done.values()].filter((o) => o.kind === "ok").length;
+      this.#report.peopleDone += ok;
+      this.#report.enriched += ok;
+      this.#report.peopleFailed += claim.done.size - ok;
     }
     if (claim.busy.length > 0) {
       const busy = new Set(claim.busy);
@@ -259,7 +260,8 @@ class BatchSender {
       job.people.map((p) => p.fp),
     );
     ctx.ledger.markDone(terminal.map((t) => t.fp));
-    this.#report.peopleDone += terminal.length;
+    this.#report.peopleDone += okCount;
+    this.#report.peopleFailed += terminal.length - okCount;
     this.#report.enriched += okCount;
     if (retry.length > 0) this.#retryLater({ ...job, people: retry }, retryCode, retryMessage);
     ctx.onSettled?.(this.#report);

@@ -48,7 +48,9 @@ export class OutcomeStore {
    */
   peekStaleInflight(): number {
     const now = this.now();
-    const rows = this.db.prepare("SELECT run_id, COUNT(*) AS n FROM inflight GROUP BY run_id").all() as Array<{
+    const rows = this.db
+      .prepare("SELECT run_id, COUNT(*) AS n FROM inflight GROUP BY run_id")
+      .all() as Array<{
       run_id: string;
       n: number;
     }>;

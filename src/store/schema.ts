@@ -34,6 +34,31 @@ const MIGRATIONS: string[] = [
     ended_at INTEGER
   ) WITHOUT ROWID;
   `,
+  // v2: outcomes in a rowid table with a unique (fp, endpoint) index. Keyed by the fingerprint itself,
+  // rows of ~800 bytes were clustered by a random hash, so re-running a million-row file read the whole
+  // store in random order (1.4 GB, one random page per row). Now the index is small enough to stay cached
+  // and the analyses lie in the order they were fetched, which is the input's order for the nightly
+  // re-run of the same export: nearly sequential reads.
+  `
+  CREATE TABLE outcomes_v2 (
+    id INTEGER PRIMARY KEY,
+    fp TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('ok', 'error')),
+    analise TEXT,
+    code TEXT,
+    message TEXT,
+    fetched_at INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    UNIQUE (fp, endpoint),
+    CHECK ((kind = 'ok' AND analise IS NOT NULL) OR (kind = 'error' AND code IS NOT NULL))
+  );
+  INSERT INTO outcomes_v2 (fp, endpoint, kind, analise, code, message, fetched_at, run_id)
+    SELECT fp, endpoint, kind, analise, code, message, fetched_at, run_id FROM outcomes ORDER BY fetched_at;
+  DROP TABLE outcomes;
+  ALTER TABLE outcomes_v2 RENAME TO outcomes;
+  CREATE INDEX outcomes_fetched_at ON outcomes (fetched_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

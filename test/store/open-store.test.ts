@@ -42,7 +42,7 @@ describe("OutcomeStore.open", () => {
     expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
     expect(store.db.pragma("busy_timeout", { simple: true })).toBe(15_000);
     expect(store.db.pragma("auto_vacuum", { simple: true })).toBe(2);
-    expect(store.db.pragma("user_version", { simple: true })).toBe(1);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
     store.close();
   });
 
@@ -89,5 +89,45 @@ describe("OutcomeStore.open", () => {
     raw.pragma("user_version = 99");
     raw.close();
     expect(openError(file).message).toContain("newer fluence");
+  });
+});
+
+describe("schema migration", () => {
+  it("moves a version-1 store (outcomes keyed by fingerprint) to version 2 without losing an outcome", () => {
+    const file = path.join(temp.dir, "v1.sqlite");
+    const raw = new Database(file);
+    raw.exec(`
+      CREATE TABLE outcomes (fp TEXT NOT NULL, endpoint TEXT NOT NULL, kind TEXT NOT NULL, analise TEXT, code TEXT,
+        message TEXT, fetched_at INTEGER NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (fp, endpoint)) WITHOUT ROWID;
+      CREATE INDEX outcomes_fetched_at ON outcomes (fetched_at);
+      CREATE TABLE inflight (fp TEXT NOT NULL, endpoint TEXT NOT NULL, run_id TEXT NOT NULL, batch_id TEXT NOT NULL,
+        started_at INTEGER NOT NULL, PRIMARY KEY (fp, endpoint)) WITHOUT ROWID;
+      CREATE INDEX inflight_run ON inflight (run_id);
+      CREATE TABLE runs (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL, ended_at INTEGER) WITHOUT ROWID;
+      INSERT INTO outcomes VALUES ('fp-ok', 'crm_basico_batch', 'ok', '{"cargo":"CEO"}', NULL, NULL, 1000, 'r1');
+      INSERT INTO outcomes VALUES ('fp-err', 'crm_basico_batch', 'error', NULL, 'PROFILE_NOT_FOUND', 'nope', 2000, 'r1');
+      PRAGMA user_version = 1;
+    `);
+    raw.close();
+    const store = OutcomeStore.open(file);
+    try {
+      expect(store.db.pragma("user_version", { simple: true })).toBe(2);
+      const found = store.lookup(["fp-ok", "fp-err", "missing"], "crm_basico_batch", 0);
+      expect(found.get("fp-ok")).toMatchObject({ kind: "ok", analise: '{"cargo":"CEO"}', fetchedAt: 1000 });
+      expect(found.get("fp-err")).toMatchObject({ kind: "error", code: "PROFILE_NOT_FOUND" });
+      expect(found.has("missing")).toBe(false);
+      const { runId } = store.beginRun();
+      store.commitBatch(
+        runId,
+        "crm_basico_batch",
+        [{ fp: "fp-ok", kind: "ok", analise: '{"cargo":"CFO"}' }],
+        ["fp-ok"],
+      );
+      expect(store.lookup(["fp-ok"], "crm_basico_batch", 0).get("fp-ok")?.analise).toBe('{"cargo":"CFO"}');
+      expect(store.stats().outcomes).toBe(2);
+    } finally {
+      store.close();
+    }
   });
 });
