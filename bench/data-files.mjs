@@ -9,7 +9,7 @@ import { seedStore } from "./seed-store.mjs";
 export const DATA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), ".data");
 
 /** Bump when generate-inputs.mjs or seed-store.mjs change what they write. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 /** A seeded store older than this is rebuilt: fluence only reuses outcomes younger than --max-age (30d). */
 const MAX_REUSE_AGE_MS = 7 * 24 * 3600 * 1000;
 

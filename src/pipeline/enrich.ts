@@ -91,13 +91,13 @@ export async function runEnrich(
       freshSince,
       ...(out ? { speculative: { out, tally } } : {}),
     });
-    const counts = ledger.counts();
+    const peopleToSend = ledger.peopleCount();
     const plan = {
       rows: planned.rows,
       invalid: planned.invalid,
-      duplicates: counts.rows - counts.distinct,
-      fromStore: counts.storedRows,
-      peopleToSend: counts.queuedPeople,
+      duplicates: planned.duplicates,
+      fromStore: planned.fromStore,
+      peopleToSend,
       staleInFlight: run.staleInflight,
     };
     events.onPlanned?.(plan);
@@ -114,7 +114,7 @@ export async function runEnrich(
       now,
     });
     let report: SendReport | undefined;
-    if (counts.queuedPeople > 0) {
+    if (peopleToSend > 0) {
       const sendStart = Date.now();
       report = await sendBatches({
         client: options.client,
@@ -136,7 +136,7 @@ export async function runEnrich(
           const resolved = r.peopleDone + r.peopleFailed;
           const pace = elapsedMs > 0 ? (resolved / elapsedMs) * 60_000 : 0;
           events.onProgress?.({
-            peopleTotal: counts.queuedPeople,
+            peopleTotal: peopleToSend,
             peopleDone: r.peopleDone,
             peopleFailed: r.peopleFailed,
             enriched: r.enriched,
@@ -145,7 +145,7 @@ export async function runEnrich(
             inFlight: pacer.inFlight,
             elapsedMs,
             pacePerMinute: pace,
-            etaMs: pace > 0 ? ((counts.queuedPeople - resolved) / pace) * 60_000 : undefined,
+            etaMs: pace > 0 ? ((peopleToSend - resolved) / pace) * 60_000 : undefined,
           });
         },
       });

@@ -1,9 +1,10 @@
 import type { ProfileInput } from "../api/types.js";
 import { type ColumnMapping, type CsvInput, type CsvRecord, extractProfile } from "../csv/index.js";
 import { fingerprint, type OutcomeStore, type StoredOutcome } from "../store/index.js";
+import { FingerprintSet } from "./fingerprint-set.js";
 import type { OutputWriters } from "./output-writers.js";
 import type { PendingReason, RowTally } from "./row-tally.js";
-import type { RowResolution, RunLedger } from "./run-ledger.js";
+import type { PersonEntry, RowResolution, RunLedger } from "./run-ledger.js";
 
 /** Rows are handled in chunks so the store is asked once per chunk, never once per row or all at once. */
 const CHUNK_ROWS = 1000;
@@ -70,31 +71,42 @@ export interface PlanPassArgs {
 export interface PlanPassResult {
   rows: number;
   invalid: number;
+  /** Valid rows repeating a person seen earlier in the file. */
+  duplicates: number;
+  /** Valid rows whose person has a fresh outcome in the store. */
+  fromStore: number;
   /** True when the speculative outputs hold every row: nothing needs sending and no second pass is needed. */
   written: boolean;
 }
 
 /** Pass 1: validate, fingerprint, de-duplicate and consult the store for every row. */
 export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
-  let rows = 0;
-  let invalid = 0;
+  const result: PlanPassResult = { rows: 0, invalid: 0, duplicates: 0, fromStore: 0, written: false };
+  const seen = new FingerprintSet();
   let speculative = args.speculative;
   for await (const chunk of scanChunks(args.input, args.mapping)) {
-    rows += chunk.length;
-    const entries = chunk.flatMap((r) => (r.person ? [{ ...r.person, seq: r.record.row }] : []));
-    invalid += chunk.length - entries.length;
-    const stored = args.store.lookup(
-      entries.map((e) => e.fp),
-      args.endpoint,
-      args.freshSince,
-    );
-    const firstRows = args.ledger.addChunk(entries, new Set(stored.keys()));
-    if (speculative && !(await writeKnownChunk(chunk, stored, firstRows, speculative))) {
+    result.rows += chunk.length;
+    const fps = fpsOf(chunk);
+    result.invalid += chunk.length - fps.length;
+    const stored = args.store.lookup(fps, args.endpoint, args.freshSince);
+    const firsts = new Set<ScannedRow>();
+    const toSend: PersonEntry[] = [];
+    for (const row of chunk) {
+      if (!row.person) continue;
+      const first = seen.add(row.person.fp);
+      if (first) firsts.add(row);
+      else result.duplicates++;
+      if (stored.has(row.person.fp)) result.fromStore++;
+      else toSend.push({ ...row.person, seq: row.record.row });
+    }
+    args.ledger.addQueued(toSend);
+    if (speculative && !(await writeKnownChunk(chunk, stored, firsts, speculative))) {
       await speculative.out.abort();
       speculative = undefined;
     }
   }
-  return { rows, invalid, written: speculative !== undefined };
+  result.written = speculative !== undefined;
+  return result;
 }
 
 /** Pass 3: every row, in input order, into the enriched or the errors output. */
@@ -107,8 +119,19 @@ export async function writePass(args: {
   tally: RowTally;
   pending: PendingReason;
 }): Promise<void> {
+  const seen = new FingerprintSet();
   for await (const chunk of scanChunks(args.input, args.mapping)) {
-    await writeChunk(chunk, args.ledger, args.endpoint, args, args.pending);
+    const resolved = args.ledger.resolve(fpsOf(chunk), args.endpoint);
+    for (const row of chunk) {
+      if (row.invalid !== undefined) {
+        await args.tally.invalidRow(args.out, row.record, row.invalid);
+        continue;
+      }
+      const fp = row.person!.fp;
+      const res = resolved.get(fp);
+      if (!res) throw new Error(`internal: row ${row.record.row} has no resolution`);
+      await args.tally.personRow(args.out, row.record, res, args.pending, !seen.add(fp));
+    }
   }
 }
 
@@ -116,7 +139,7 @@ export async function writePass(args: {
 async function writeKnownChunk(
   chunk: ScannedRow[],
   stored: Map<string, StoredOutcome>,
-  firstRows: Map<string, number>,
+  firsts: Set<ScannedRow>,
   sink: { out: OutputWriters; tally: RowTally },
 ): Promise<boolean> {
   for (const row of chunk) {
@@ -124,13 +147,11 @@ async function writeKnownChunk(
       await sink.tally.invalidRow(sink.out, row.record, row.invalid);
       continue;
     }
-    const fp = row.person!.fp;
-    const outcome = stored.get(fp);
+    const outcome = stored.get(row.person!.fp);
     if (!outcome) return false;
     const res: RowResolution = {
-      fp,
+      fp: outcome.fp,
       status: "stored",
-      firstRow: firstRows.get(fp) ?? row.record.row,
       code: null,
       message: null,
       retryable: false,
@@ -140,28 +161,9 @@ async function writeKnownChunk(
       outcomeCode: outcome.code ?? null,
       outcomeMessage: outcome.message ?? null,
     };
-    await sink.tally.personRow(sink.out, row.record, res, undefined);
+    await sink.tally.personRow(sink.out, row.record, res, undefined, !firsts.has(row));
   }
   return true;
-}
-
-async function writeChunk(
-  chunk: ScannedRow[],
-  ledger: RunLedger,
-  endpoint: string,
-  sink: { out: OutputWriters; tally: RowTally },
-  pending: PendingReason,
-): Promise<void> {
-  const resolved = ledger.resolve(fpsOf(chunk), endpoint);
-  for (const row of chunk) {
-    if (row.invalid !== undefined) {
-      await sink.tally.invalidRow(sink.out, row.record, row.invalid);
-      continue;
-    }
-    const res = resolved.get(row.person!.fp);
-    if (!res) throw new Error(`internal: row ${row.record.row} has no ledger entry`);
-    await sink.tally.personRow(sink.out, row.record, res, pending);
-  }
 }
 
 function capitalize(text: string): string {

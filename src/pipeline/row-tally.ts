@@ -40,11 +40,11 @@ export class RowTally {
     record: CsvRecord,
     res: RowResolution,
     pending: PendingReason | undefined,
+    duplicate: boolean,
   ): Promise<boolean> {
     const unresolved = res.status === "queued" || res.status === "sending";
     if (unresolved && !pending) return false;
     this.rows++;
-    const duplicate = record.row !== res.firstRow;
     if (duplicate) this.duplicates++;
     if (res.status === "stored") {
       this.fromStore++;

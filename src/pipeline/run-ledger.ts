@@ -2,14 +2,15 @@ import type { Database, Statement } from "better-sqlite3";
 import type { ProfileInput } from "../api/types.js";
 
 /**
- * The per-run bookkeeping of distinct people, kept in a TEMP table on the store's connection so that
- * memory stays flat however large the input is, and so outputs can be rebuilt in input order by joining
- * each row's fingerprint with the store.
+ * The per-run bookkeeping of the distinct people this run has to send, kept in a TEMP table on the
+ * store's connection so memory stays flat however large the input is. People the store already knew
+ * are not recorded here: their rows resolve straight from the store, which keeps re-runs cheap.
  *
- * status: stored (fresh outcome in the store before the run), queued (to send), sending, done (outcome
- * committed to the store by this run), failed (a failure kept only for this run: code/message/retryable).
+ * status: queued (to send), sending, done (outcome committed to the store by this run), failed (a
+ * failure kept only for this run: code/message/retryable). Resolution adds stored (a fresh outcome in the
+ * store, not sent by this run) and missing (neither: the outcome vanished from the store meanwhile).
  */
-export type PersonStatus = "stored" | "queued" | "sending" | "done" | "failed";
+export type PersonStatus = "stored" | "missing" | "queued" | "sending" | "done" | "failed";
 
 export interface PersonEntry {
   fp: string;
@@ -20,7 +21,6 @@ export interface PersonEntry {
 export interface RowResolution {
   fp: string;
   status: PersonStatus;
-  firstRow: number;
   code: string | null;
   message: string | null;
   retryable: boolean;
@@ -31,19 +31,9 @@ export interface RowResolution {
   outcomeMessage: string | null;
 }
 
-export interface LedgerCounts {
-  distinct: number;
-  rows: number;
-  storedPeople: number;
-  storedRows: number;
-  queuedPeople: number;
-  queuedRows: number;
-}
-
 interface ResolutionRow {
   fp: string;
-  status: PersonStatus;
-  seq: number;
+  status: PersonStatus | null;
   code: string | null;
   message: string | null;
   retryable: number | null;
@@ -76,9 +66,8 @@ export class RunLedger {
     // "WHERE true" lets SQLite parse an upsert after INSERT ... SELECT.
     this.#insertChunk = db.prepare(
       `INSERT INTO temp.people (fp, seq, status, profile)
-       SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(@rows) j WHERE true
-       ON CONFLICT(fp) DO UPDATE SET n = n + 1
-       RETURNING fp, seq`,
+       SELECT j.value ->> 0, j.value ->> 1, 'queued', j.value ->> 2 FROM json_each(@rows) j WHERE true
+       ON CONFLICT(fp) DO UPDATE SET n = n + 1`,
     );
     this.#take = db.prepare(
       `UPDATE temp.people SET status = 'sending'
@@ -91,33 +80,19 @@ export class RunLedger {
     );
     this.#doubt = db.prepare("UPDATE temp.people SET in_doubt = 1 WHERE fp = ?");
     this.#resolve = db.prepare(
-      `SELECT p.fp, p.status, p.seq, p.code, p.message, p.retryable, p.in_doubt,
+      `SELECT j.value AS fp, p.status, p.code, p.message, p.retryable, COALESCE(p.in_doubt, 0) AS in_doubt,
               o.kind, o.analise, o.code AS o_code, o.message AS o_message
        FROM json_each(@fps) j
-       JOIN temp.people p ON p.fp = j.value
-       LEFT JOIN main.outcomes o ON o.fp = p.fp AND o.endpoint = @endpoint`,
+       LEFT JOIN temp.people p ON p.fp = j.value
+       LEFT JOIN main.outcomes o ON o.fp = j.value AND o.endpoint = @endpoint`,
     );
   }
 
-  /**
-   * Records one chunk of valid rows in one statement (a statement per row dominated re-runs of large
-   * files). `stored` holds the fingerprints with a fresh stored outcome. Returns each person's first row
-   * in this run, which tells duplicates apart.
-   */
-  addChunk(entries: PersonEntry[], stored: ReadonlySet<string>): Map<string, number> {
-    const firstRows = new Map<string, number>();
-    if (entries.length === 0) return firstRows;
-    const rows = entries.map((e) => {
-      const isStored = stored.has(e.fp);
-      return [e.fp, e.seq, isStored ? "stored" : "queued", isStored ? null : JSON.stringify(e.profile)];
-    });
-    for (const r of this.#insertChunk.all({ rows: JSON.stringify(rows) }) as Array<{
-      fp: string;
-      seq: number;
-    }>) {
-      firstRows.set(r.fp, r.seq);
-    }
-    return firstRows;
+  /** Records people to send (one chunk, one statement); a person already recorded just counts a row more. */
+  addQueued(entries: PersonEntry[]): void {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => [e.fp, e.seq, JSON.stringify(e.profile)]);
+    this.#insertChunk.run({ rows: JSON.stringify(rows) });
   }
 
   /** Takes the next `limit` queued people in input order and marks them as sending. */
@@ -152,8 +127,7 @@ export class RunLedger {
     for (const r of this.#resolve.all({ endpoint, fps: JSON.stringify(fps) }) as ResolutionRow[]) {
       out.set(r.fp, {
         fp: r.fp,
-        status: r.status,
-        firstRow: r.seq,
+        status: r.status ?? (r.kind === null ? "missing" : "stored"),
         code: r.code,
         message: r.message,
         retryable: r.retryable === 1,
@@ -167,23 +141,9 @@ export class RunLedger {
     return out;
   }
 
-  counts(): LedgerCounts {
-    const row = this.#db
-      .prepare(
-        `SELECT COUNT(*) AS distinct_, COALESCE(SUM(n), 0) AS rows_,
-                COALESCE(SUM(status = 'stored'), 0) AS sp, COALESCE(SUM(CASE WHEN status = 'stored' THEN n END), 0) AS sr,
-                COALESCE(SUM(status = 'queued'), 0) AS qp, COALESCE(SUM(CASE WHEN status = 'queued' THEN n END), 0) AS qr
-         FROM temp.people`,
-      )
-      .get() as { distinct_: number; rows_: number; sp: number; sr: number; qp: number; qr: number };
-    return {
-      distinct: row.distinct_,
-      rows: row.rows_,
-      storedPeople: row.sp,
-      storedRows: row.sr,
-      queuedPeople: row.qp,
-      queuedRows: row.qr,
-    };
+  /** Distinct people recorded to send in this run (whatever their status now). */
+  peopleCount(): number {
+    return (this.#db.prepare("SELECT COUNT(*) AS n FROM temp.people").get() as { n: number }).n;
   }
 
   /** Every person still waiting: used when a run stops early, to give them a reason. */

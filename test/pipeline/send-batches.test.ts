@@ -66,10 +66,7 @@ async function run(
   store = OutcomeStore.open(":memory:");
   const { runId } = store.beginRun();
   const ledger = new RunLedger(store.db);
-  ledger.addChunk(
-    profiles.map((profile, i) => ({ fp: fingerprint(profile), profile, seq: i + 1 })),
-    new Set(),
-  );
+  ledger.addQueued(profiles.map((profile, i) => ({ fp: fingerprint(profile), profile, seq: i + 1 })));
   const { client, calls } = scriptedClient(answer);
   const report = await sendBatches({
     client,
@@ -121,7 +118,7 @@ describe("sendBatches", () => {
     expect(report.stop).toBe("credits");
     expect(balance.left).toBe(0);
     expect(calls.every((c) => c.length <= 10)).toBe(true);
-    expect(ledger.counts().queuedPeople).toBe(15);
+    expect(ledger.pendingFps().length).toBe(15);
   });
 
   it("learns the balance from a 402 when it did not know it", async () => {
@@ -188,7 +185,7 @@ describe("sendBatches", () => {
     expect(report.stop).toBe("auth");
     expect(report.fatal).toBeInstanceOf(AuthenticationError);
     expect(calls.length).toBeLessThanOrEqual(3);
-    expect(ledger.counts().queuedPeople).toBe(30);
+    expect(ledger.pendingFps().length).toBe(30);
   });
 
   it("keeps a terminal per-profile failure and retries a protocol fault for that row only", async () => {
