@@ -6,7 +6,6 @@ import {
   AccessDeniedError,
   AuthenticationError,
   DEFAULT_RETRY_POLICY,
-  type FluenceApiError,
   type FluenceClient,
   withRetries,
 } from "../api/index.js";
@@ -16,28 +15,26 @@ import { EXIT } from "../exit-codes.js";
 import { OutcomeStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
 import { writeFileAtomic } from "./atomic-file.js";
-import { checkBilling } from "./billing-check.js";
 import { CreditGuard } from "./credit-guard.js";
 import {
   DEFAULT_ENRICH_SETTINGS,
   type DryRunReport,
   type EnrichEvents,
   type EnrichOptions,
+  type EnrichPlanInfo,
   type EnrichSummary,
 } from "./enrich-types.js";
 import { planPass, writePass } from "./input-passes.js";
 import { resolveOutputPaths } from "./output-paths.js";
 import { OutputWriters } from "./output-writers.js";
 import { Pacer } from "./pacer.js";
-import { type PendingReason, RowTally } from "./row-tally.js";
+import { RowTally } from "./row-tally.js";
 import { RunLedger } from "./run-ledger.js";
+import { accessDeniedSentence, buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
 import { type SendReport, sendBatches } from "./send-batches.js";
 
 /** The store keys outcomes by endpoint: a basic analysis is not a complete one. */
 export const BATCH_ENDPOINT = "crm_basico_batch";
-
-/** Assumed per-batch latency for dry-run estimates before any is measured (the docs quote 15-20 s for 10). */
-const ASSUMED_BATCH_LATENCY_MS = 15_000;
 
 /**
  * Reads the input, plans, sends what the store does not already know, and writes every row to the
@@ -92,7 +89,7 @@ export async function runEnrich(
       ...(out ? { speculative: { out, tally } } : {}),
     });
     const peopleToSend = ledger.peopleCount();
-    const plan = {
+    const plan: EnrichPlanInfo = {
       rows: planned.rows,
       invalid: planned.invalid,
       duplicates: planned.duplicates,
@@ -206,167 +203,12 @@ async function readCredits(client: FluenceClient, events: EnrichEvents): Promise
   }
 }
 
-export function accessDeniedSentence(error: AccessDeniedError): string {
-  const tier = error.currentTier ? `your plan (${error.currentTier})` : "your plan";
-  const need = error.requiredTier ? ` a ${error.requiredTier} plan` : " a CRM plan";
-  const url = error.upgradeUrl ? `: ${error.upgradeUrl}` : "";
-  return `The API refused the request because ${tier} cannot use the CRM endpoints; upgrade to${need}${url}.`;
-}
-
-function pendingReason(report: SendReport | undefined): PendingReason {
-  switch (report?.stop) {
-    case "credits":
-      return {
-        code: "INSUFFICIENT_CREDITS",
-        message:
-          "Not sent: the credit balance ran out. Buy credits, then run again; only these rows are sent.",
-      };
-    case "budget":
-      return {
-        code: "BUDGET_EXCEEDED",
-        message: "Not sent: --max-credits was reached. Raise it, then run again; only these rows are sent.",
-      };
-    case "auth": {
-      const fatal = report.fatal as FluenceApiError;
-      const message = fatal instanceof AccessDeniedError ? accessDeniedSentence(fatal) : fatal.message;
-      return { code: fatal.code, message };
-    }
-    default:
-      return {
-        code: "INTERRUPTED",
-        message: "Not sent: the run was interrupted. Run again; only these rows are sent.",
-      };
-  }
-}
-
-function buildSummary(args: {
-  input: string;
-  tally: RowTally;
-  report: SendReport | undefined;
-  before: CreditsInfo | undefined;
-  after: CreditsInfo | undefined;
-  paths: { enriched: string; errors: string; summary: string };
-  storePath: string | null;
-  started: number;
-  staleInFlight: number;
-}): EnrichSummary {
-  const { tally, report } = args;
-  const stop = report?.stop ?? null;
-  const balanceAfter =
-    finite(args.after?.creditos_restantes) ?? finite(report?.lastBilling?.creditos_restantes);
-  const exit =
-    stop === "auth"
-      ? EXIT.auth
-      : stop === "credits" || stop === "budget"
-        ? EXIT.credits
-        : stop === "interrupted"
-          ? EXIT.interrupted
-          : tally.retryableFailures > 0
-            ? EXIT.retryable
-            : EXIT.ok;
-  return {
-    input: args.input,
-    rows: tally.rows,
-    enriched: tally.enriched,
-    failed: tally.failed,
-    invalid: tally.invalid,
-    duplicates: tally.duplicates,
-    from_store: tally.fromStore,
-    credits_saved: tally.creditsSaved,
-    batches: report?.batches ?? 0,
-    profiles_sent: report?.profilesSent ?? 0,
-    retries: report?.retries ?? 0,
-    rate_limited: report?.rateLimited ?? 0,
-    in_doubt: report?.inDoubt ?? 0,
-    stale_in_flight: args.staleInFlight,
-    credits_used: report?.creditsUsed ?? 0,
-    credits_remaining: balanceAfter ?? finite(args.before?.creditos_restantes) ?? null,
-    plan:
-      stringOr(args.after?.tipo_plano) ??
-      stringOr(report?.lastBilling?.tipo_plano) ??
-      stringOr(args.before?.tipo_plano) ??
-      null,
-    errors_by_code: tally.errorsByCode,
-    retryable_failures: tally.retryableFailures,
-    billing_check: checkBilling({
-      creditsReported: report?.creditsUsed ?? 0,
-      successes: report?.successes ?? 0,
-      inDoubt: report?.inDoubt ?? 0,
-      balanceBefore: finite(args.before?.creditos_restantes),
-      balanceAfter:
-        report && report.batches > 0
-          ? finite(args.after?.creditos_restantes)
-          : finite(args.before?.creditos_restantes),
-    }),
-    stopped: stop,
-    stop_message: stop ? pendingReason(report).message : null,
-    duration_ms: Date.now() - args.started,
-    exit_code: exit,
-    outputs: args.paths,
-    store: args.storePath,
-  };
-}
-
-function dryRunReport(
-  input: string,
-  plan: {
-    rows: number;
-    invalid: number;
-    duplicates: number;
-    fromStore: number;
-    peopleToSend: number;
-    staleInFlight: number;
-  },
-  settings: typeof DEFAULT_ENRICH_SETTINGS & { delayMs: number; ratePerMinute: number },
-  before: CreditsInfo | undefined,
-  maxCredits: number | undefined,
-): DryRunReport {
-  const toSend = maxCredits !== undefined ? Math.min(plan.peopleToSend, maxCredits) : plan.peopleToSend;
-  const batches = Math.ceil(toSend / settings.batchSize);
-  const pacer = new Pacer({
-    delayMs: settings.delayMs,
-    ratePerMinute: settings.ratePerMinute,
-    concurrency: settings.concurrency,
-  });
-  const slots = settings.concurrency === "auto" ? 10 : settings.concurrency;
-  const estimated =
-    batches === 0
-      ? 0
-      : Math.max((batches - 1) * pacer.gapMs, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) +
-        ASSUMED_BATCH_LATENCY_MS;
-  const balance = finite(before?.creditos_restantes);
-  return {
-    dry_run: true,
-    input,
-    rows: plan.rows,
-    invalid: plan.invalid,
-    duplicates: plan.duplicates,
-    from_store: plan.fromStore,
-    profiles_to_send: plan.peopleToSend,
-    batches,
-    max_credits_cost: toSend,
-    credits_remaining: balance ?? null,
-    plan: stringOr(before?.tipo_plano) ?? null,
-    estimated_ms: Math.round(estimated),
-    stale_in_flight: plan.staleInFlight,
-    exit_code: balance !== undefined && balance < toSend ? EXIT.credits : EXIT.ok,
-  };
-}
-
 function throwAwayStorePath(): string {
   return path.join(os.tmpdir(), `fluence-run-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
 }
 
 function removeStoreFiles(file: string): void {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${file}${suffix}`, { force: true });
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
