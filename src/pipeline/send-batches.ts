@@ -147,12 +147,10 @@ class BatchSender {
     const now = this.#ctx.now();
     const allowance = this.#ctx.credits.allowance();
     if (allowance <= 0) {
-      const stop = this.#ctx.credits.stopReason();
-      if (stop) {
-        this.#report.stop = stop;
-        return undefined;
-      }
-      return this.#inFlight.size > 0 ? Number.POSITIVE_INFINITY : 0;
+      // Batches in flight may free credits (pay per success); with none, nothing ever will.
+      if (this.#inFlight.size > 0) return Number.POSITIVE_INFINITY;
+      this.#report.stop = this.#ctx.credits.stopReason() ?? "credits";
+      return undefined;
     }
     this.#jobs.sort((a, b) => a.notBefore - b.notBefore);
     const ready = this.#jobs[0];
