@@ -280,7 +280,11 @@ class BatchSender {
       ctx.ledger.requeue(fps);
     } else if (error instanceof InsufficientCreditsError) {
       ctx.credits.refused(n, error.creditsAvailable);
-      this.#jobs.unshift({ ...job, notBefore: ctx.now() });
+      // A 402 that names a balance below the batch is answered by a smaller batch at once; one that does
+      // not (no figure, or enough credits) must not loop forever: it spends a retry.
+      if (error.creditsAvailable !== undefined && error.creditsAvailable < n) {
+        this.#jobs.unshift({ ...job, notBefore: ctx.now() });
+      } else this.#retryLater(job, error.code, error.message);
     } else if (error instanceof BadRequestError) {
       ctx.credits.settle(n, 0, undefined);
       if (n > 1) {

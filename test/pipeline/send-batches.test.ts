@@ -134,6 +134,29 @@ describe("sendBatches", () => {
     expect(report.stop).toBe("credits");
   });
 
+  it("a 402 that claims enough credits spends retries instead of looping", async () => {
+    const { report, calls, statusOf } = await run(
+      people(5),
+      () => new InsufficientCreditsError("no credits", { status: 402, creditsAvailable: 50 }),
+      { retries: 2 },
+    );
+    expect(calls.map((c) => c.length)).toEqual([5, 5, 5]);
+    expect(statusOf(0)).toMatchObject({ status: "failed", code: "INSUFFICIENT_CREDITS", retryable: true });
+    expect(report.enriched).toBe(0);
+  });
+
+  it("a 402 without a figure shrinks the batch until the balance is clearly spent, then stops", async () => {
+    const { report, calls, ledger } = await run(
+      people(5),
+      () => new InsufficientCreditsError("no credits", { status: 402 }),
+    );
+    // Each refusal lowers the assumed balance below the refused size: a few requests, never a loop.
+    expect(calls.length).toBeLessThanOrEqual(5);
+    expect(calls.every((c, i) => i === 0 || c.length < calls[i - 1]!.length || c.length === 1)).toBe(true);
+    expect(report.stop).toBe("credits");
+    expect(ledger.pendingFps()).toHaveLength(5);
+  });
+
   it("isolates the one row that makes the API reject a whole batch", async () => {
     const bad = (p: ProfileInput) => p.primeiro_nome === "P6";
     const { report, calls, statusOf } = await run(people(10), (p) =>
