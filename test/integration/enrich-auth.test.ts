@@ -1,17 +1,17 @@
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leadRows, writeCsv } from "../helpers/cli-harness.js";
-import { enrich, errorsById, expectEveryRowOnce, idRows, readOutputs, Scenario } from "./enrich-helpers.js";
+import {
+  enrich,
+  errorsById,
+  expectEveryRowOnce,
+  idRows,
+  readOutputs,
+  useScenarios,
+} from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 describe("fluence enrich: keys and plans refused", () => {
   it("stops with exit 3 on an unknown key before spending anything, in one sentence without the key", async () => {

@@ -1,17 +1,18 @@
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leadRows, writeCsv } from "../helpers/cli-harness.js";
-import { enrich, errorsById, expectEveryRowOnce, idRows, readOutputs, Scenario } from "./enrich-helpers.js";
+import {
+  enrich,
+  errorsById,
+  expectEveryRowOnce,
+  idRows,
+  readOutputs,
+  type Scenario,
+  useScenarios,
+} from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 /**
  * A proxy that forwards everything but answers GET /creditos with a stale, generous balance: the client

@@ -1,16 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SandboxFaults } from "../../src/sandbox/index.js";
 import { leadRows, writeCsv } from "../helpers/cli-harness.js";
-import { enrich, errorsById, expectEveryRowOnce, idRows, readOutputs, Scenario } from "./enrich-helpers.js";
+import {
+  enrich,
+  errorsById,
+  expectEveryRowOnce,
+  idRows,
+  readOutputs,
+  useScenarios,
+} from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 describe("fluence enrich: surviving a hostile API", () => {
   it("rides out a 429 storm from a tight rate limit and loses nothing", async () => {

@@ -1,16 +1,9 @@
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leadRows, runCli, writeCsv } from "../helpers/cli-harness.js";
-import { enrich, expectEveryRowOnce, FAST, idRows, readOutputs, Scenario } from "./enrich-helpers.js";
+import { enrich, expectEveryRowOnce, FAST, idRows, readOutputs, useScenarios } from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 describe("fluence enrich: batches, flags and output safety", () => {
   it("honours --batch-size", async () => {

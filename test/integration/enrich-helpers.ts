@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { afterEach } from "vitest";
 import type { SandboxHandle, SandboxOptions } from "../../src/sandbox/index.js";
 import {
   type CliResult,
@@ -297,4 +298,17 @@ export async function until(check: () => boolean, timeoutMs = 10_000): Promise<v
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Registers the cleanup of the scenario each test sets up, and returns the function that sets one up. */
+export function useScenarios(): () => Scenario {
+  let current: Scenario | undefined;
+  afterEach(async () => {
+    await current?.release();
+    current = undefined;
+  });
+  return () => {
+    current = new Scenario();
+    return current;
+  };
 }

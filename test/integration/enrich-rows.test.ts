@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeCsv } from "../helpers/cli-harness.js";
 import {
   cell,
@@ -10,17 +10,10 @@ import {
   idRows,
   OUTPUT_COLUMNS,
   readOutputs,
-  Scenario,
+  useScenarios,
 } from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 describe("fluence enrich: every row, once, in order, untouched", () => {
   it("accounts for every row of the fixture and keeps the original cells byte for byte", async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CliResult } from "../helpers/cli-harness.js";
 import { leadRows, writeCsv } from "../helpers/cli-harness.js";
 import {
@@ -12,17 +12,10 @@ import {
   idRows,
   keyFragments,
   readOutputs,
-  Scenario,
+  useScenarios,
 } from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 const PLAN_NAMES = "enterprise_crm business_crm platform_professional platform_essentials";
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collect, leadRows, spawnCli, writeCsv } from "../helpers/cli-harness.js";
 import {
   errorsById,
@@ -6,18 +6,11 @@ import {
   FAST,
   idRows,
   readOutputs,
-  Scenario,
   until,
+  useScenarios,
 } from "./enrich-helpers.js";
 
-let scenario: Scenario;
-afterEach(async () => {
-  await scenario.release();
-});
-function setup(): Scenario {
-  scenario = new Scenario();
-  return scenario;
-}
+const setup = useScenarios();
 
 describe("fluence enrich: interrupted", () => {
   it.each(["SIGINT", "SIGTERM"] as const)(
