@@ -19,6 +19,7 @@ export {
   TimeoutError,
   UnexpectedStatusError,
 } from "./errors.js";
+export { isRecord, num, str } from "./json-values.js";
 export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,

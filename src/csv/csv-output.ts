@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
 import type { FormulaEscape } from "./formula.js";
 import { csvRowFormatter, escapeStart, jsonlRowFormatter, type RowFormatter } from "./row-format.js";
 
@@ -37,8 +37,8 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
   const { header } = options;
   const dir = dirname(options.path);
   await mkdir(dir, { recursive: true });
-  await removeDeadTempFiles(dir, basename(options.path));
-  const temp = join(dir, `.${basename(options.path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  await removeDeadTempFiles(options.path);
+  const temp = tempPathBeside(options.path);
   const handle = await open(temp, "wx");
 
   const format: RowFormatter =
@@ -126,34 +126,5 @@ async function syncDirectory(dir: string): Promise<void> {
     }
   } catch {
     // The data is already fsynced; only the directory entry's durability is at stake.
-  }
-}
-
-/**
- * A run killed while writing (kill -9) leaves its temp file behind; the next run for the same output
- * removes those of processes that no longer exist. Files of live processes (a concurrent run) stay.
- */
-async function removeDeadTempFiles(dir: string, base: string): Promise<void> {
-  const prefix = `.${base}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
-    const pid = Number(name.slice(prefix.length).split(".")[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-    await rm(join(dir, name), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -12,9 +12,9 @@ import {
 import type { CreditsInfo } from "../api/types.js";
 import { openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { OutcomeStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
-import { writeFileAtomic } from "./atomic-file.js";
 import { CreditGuard } from "./credit-guard.js";
 import {
   DEFAULT_ENRICH_SETTINGS,

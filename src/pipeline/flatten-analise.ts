@@ -1,3 +1,5 @@
+import { isRecord } from "../api/index.js";
+
 /** The enriched columns derived from an `analise`, in output order. The whole object is kept as JSON too. */
 export const ENRICHED_COLUMNS = [
   "fluence_cargo",
@@ -25,8 +27,8 @@ export function flattenAnalise(analiseJson: string): string[] {
   } catch {
     return ["", "", "", "", "", analiseJson];
   }
-  const obj = isObject(analise) ? analise : {};
-  const manual = isObject(obj.manual_comprador) ? obj.manual_comprador : {};
+  const obj = isRecord(analise) ? analise : {};
+  const manual = isRecord(obj.manual_comprador) ? obj.manual_comprador : {};
   return [
     text(obj.cargo),
     text(obj.tipo_stakeholder),
@@ -35,10 +37,6 @@ export function flattenAnalise(analiseJson: string): string[] {
     list(obj.linguagem_impacto),
     analiseJson,
   ];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string {

@@ -1,4 +1,4 @@
-import { AccessDeniedError, type FluenceApiError } from "../api/index.js";
+import { AccessDeniedError, type FluenceApiError, num, str } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
 import { checkBilling } from "./billing-check.js";
@@ -57,8 +57,7 @@ export function buildSummary(args: {
 }): EnrichSummary {
   const { tally, report } = args;
   const stop = report?.stop ?? null;
-  const balanceAfter =
-    finite(args.after?.creditos_restantes) ?? finite(report?.lastBilling?.creditos_restantes);
+  const balanceAfter = num(args.after?.creditos_restantes) ?? num(report?.lastBilling?.creditos_restantes);
   const exit =
     stop === "auth"
       ? EXIT.auth
@@ -85,11 +84,11 @@ export function buildSummary(args: {
     in_doubt: report?.inDoubt ?? 0,
     stale_in_flight: args.staleInFlight,
     credits_used: report?.creditsUsed ?? 0,
-    credits_remaining: balanceAfter ?? finite(args.before?.creditos_restantes) ?? null,
+    credits_remaining: balanceAfter ?? num(args.before?.creditos_restantes) ?? null,
     plan:
-      stringOr(args.after?.tipo_plano) ??
-      stringOr(report?.lastBilling?.tipo_plano) ??
-      stringOr(args.before?.tipo_plano) ??
+      str(args.after?.tipo_plano) ??
+      str(report?.lastBilling?.tipo_plano) ??
+      str(args.before?.tipo_plano) ??
       null,
     errors_by_code: tally.errorsByCode,
     retryable_failures: tally.retryableFailures,
@@ -97,11 +96,11 @@ export function buildSummary(args: {
       creditsReported: report?.creditsUsed ?? 0,
       successes: report?.successes ?? 0,
       inDoubt: report?.inDoubt ?? 0,
-      balanceBefore: finite(args.before?.creditos_restantes),
+      balanceBefore: num(args.before?.creditos_restantes),
       balanceAfter:
         report && report.batches > 0
-          ? finite(args.after?.creditos_restantes)
-          : finite(args.before?.creditos_restantes),
+          ? num(args.after?.creditos_restantes)
+          : num(args.before?.creditos_restantes),
     }),
     stopped: stop,
     stop_message: stop ? pendingReason(report).message : null,
@@ -132,7 +131,7 @@ export function dryRunReport(
       ? 0
       : Math.max((batches - 1) * pacer.gapMs, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) +
         ASSUMED_BATCH_LATENCY_MS;
-  const balance = finite(before?.creditos_restantes);
+  const balance = num(before?.creditos_restantes);
   return {
     dry_run: true,
     input,
@@ -144,17 +143,9 @@ export function dryRunReport(
     batches,
     max_credits_cost: toSend,
     credits_remaining: balance ?? null,
-    plan: stringOr(before?.tipo_plano) ?? null,
+    plan: str(before?.tipo_plano) ?? null,
     estimated_ms: Math.round(estimated),
     stale_in_flight: plan.staleInFlight,
     exit_code: balance !== undefined && balance < toSend ? EXIT.credits : EXIT.ok,
   };
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
 }

@@ -7,6 +7,7 @@ import {
   type FluenceApiError,
   type FluenceClient,
   InsufficientCreditsError,
+  num,
   RateLimitError,
   type RetryPolicy,
 } from "../api/index.js";
@@ -222,8 +223,8 @@ class BatchSender {
     const ctx = this.#ctx;
     ctx.pacer.finish(outcome.latencyMs);
     const okCount = outcome.results.filter((r) => r.ok).length;
-    const charged = numberOr(outcome.billing?.creditos_utilizados, okCount);
-    ctx.credits.settle(job.people.length, charged, finiteOrUndefined(outcome.billing?.creditos_restantes));
+    const charged = num(outcome.billing?.creditos_utilizados) ?? okCount;
+    ctx.credits.settle(job.people.length, charged, num(outcome.billing?.creditos_restantes));
     this.#report.creditsUsed += charged;
     this.#report.successes += okCount;
     if (outcome.billing) {
@@ -355,12 +356,4 @@ class BatchSender {
       }
     });
   }
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
-}
-
-function finiteOrUndefined(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }

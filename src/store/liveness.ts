@@ -1,22 +1,11 @@
 import { hostname } from "node:os";
+import { pidAlive } from "../fs/pid-alive.js";
 
 export interface RunRow {
   pid: number;
   host: string;
   heartbeat_at: number;
   ended_at: number | null;
-}
-
-/** True unless the OS says the process does not exist (EPERM means it exists but is not ours). */
-export function pidAlive(pid: number): boolean {
-  // kill(0 or negative) would signal a whole process group: never a valid run pid.
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
 
 /**
