@@ -98,17 +98,8 @@ export function sqliteFilesIn(dir: string): string[] {
   );
 }
 
-/** A small deterministic PRNG (mulberry32) for kill points. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG for kill points: the sandbox's own. */
+export { mulberry32 as seeded } from "../../src/sandbox/sandbox-faults.js";
 
 /** Resolves once `predicate` holds, polling every few ms; rejects after `timeoutMs`. */
 export async function until(predicate: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
