@@ -19,7 +19,6 @@ export class RowTally {
   duplicates = 0;
   fromStore = 0;
   creditsSaved = 0;
-  inDoubtRows = 0;
   retryableFailures = 0;
   readonly errorsByCode: Record<string, number> = {};
 
@@ -31,28 +30,24 @@ export class RowTally {
     await out.writeError(record.fields, record.row, "INVALID_ROW", message, false);
   }
 
-  /**
-   * Writes a valid row from its person's resolution. Returns false when the person has no outcome yet
-   * (still queued) and no pending reason was given: the caller then knows the row cannot be written now.
-   */
+  /** Writes a valid row from its person's resolution; `pending` explains people never sent (write pass). */
   async personRow(
     out: OutputWriters,
     record: CsvRecord,
     res: RowResolution,
     pending: PendingReason | undefined,
     duplicate: boolean,
-  ): Promise<boolean> {
+  ): Promise<void> {
     const unresolved = res.status === "queued" || res.status === "sending";
-    if (unresolved && !pending) return false;
     this.rows++;
     if (duplicate) this.duplicates++;
     if (res.status === "stored") {
       this.fromStore++;
       if (!duplicate && res.kind === "ok") this.creditsSaved++;
     }
-    if (res.inDoubt) this.inDoubtRows++;
 
-    if (unresolved && pending) {
+    if (unresolved) {
+      if (!pending) throw new Error(`internal: row ${record.row} is unresolved and has no pending reason`);
       await this.#error(out, record, pending.code, pending.message, rowErrorInfo(pending.code).retryable);
     } else if (res.status === "failed") {
       await this.#error(
@@ -77,7 +72,6 @@ export class RowTally {
         true,
       );
     }
-    return true;
   }
 
   async #error(
