@@ -31,11 +31,24 @@ export function errorFromResponse(
   const said = serverText(body, context.apiKey);
   const init = { status, body };
   if (fields.error_code === "ACCESS_DENIED" || status === 403) {
-    return new AccessDeniedError(sentence(`Your plan cannot use this endpoint (HTTP ${status})`, said), {
+    // The plan and the upgrade URL belong in the one sentence the user sees (CONTRACT.md: "stop, show
+    // tiers and upgrade URL"), wherever the error is reported.
+    const current = str(fields.current_tier);
+    const required = str(fields.required_tier);
+    const upgradeUrl = str(fields.upgrade_url);
+    const plan = current ? `Your plan (${current})` : "Your plan";
+    const upgrade = [
+      required ? `a ${required} plan is required` : "",
+      upgradeUrl ? `upgrade at ${upgradeUrl}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    const message = sentence(`${plan} cannot use this endpoint (HTTP ${status})`, said);
+    return new AccessDeniedError(upgrade ? `${message.slice(0, -1)}; ${upgrade}.` : message, {
       ...init,
-      currentTier: str(fields.current_tier),
-      requiredTier: str(fields.required_tier),
-      upgradeUrl: str(fields.upgrade_url),
+      currentTier: current,
+      requiredTier: required,
+      upgradeUrl,
     });
   }
   switch (status) {

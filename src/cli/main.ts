@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { AccessDeniedError, FluenceApiError } from "../api/index.js";
+import { FluenceApiError } from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
-import { accessDeniedSentence } from "../pipeline/index.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
 import { takeCommandExitCode } from "./command-result.js";
@@ -61,8 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof FluenceApiError) {
-      const message = error instanceof AccessDeniedError ? accessDeniedSentence(error) : error.message;
-      process.stderr.write(`fluence: ${message}\n`);
+      process.stderr.write(`fluence: ${error.message}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
       return exitCodeForApiError(error);
     }

@@ -30,7 +30,7 @@ import { OutputWriters } from "./output-writers.js";
 import { Pacer } from "./pacer.js";
 import { RowTally } from "./row-tally.js";
 import { RunLedger } from "./run-ledger.js";
-import { accessDeniedSentence, buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
+import { buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
 import { type SendReport, sendBatches } from "./send-batches.js";
 
 /** The store keys outcomes by endpoint: a basic analysis is not a complete one. */
@@ -194,8 +194,9 @@ async function readCredits(client: FluenceClient, events: EnrichEvents): Promise
   try {
     return await withRetries(() => client.credits(), { policy: { retries: 2 } });
   } catch (error) {
-    if (error instanceof AuthenticationError) throw new UserError(error.message, EXIT.auth);
-    if (error instanceof AccessDeniedError) throw new UserError(accessDeniedSentence(error), EXIT.auth);
+    if (error instanceof AuthenticationError || error instanceof AccessDeniedError) {
+      throw new UserError(error.message, EXIT.auth);
+    }
     events.onNotice?.(
       `Could not read the credit balance (${(error as Error).message}); going on without it.`,
     );

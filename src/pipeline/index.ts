@@ -10,4 +10,3 @@ export type {
 } from "./enrich-types.js";
 export { DEFAULT_ENRICH_SETTINGS } from "./enrich-types.js";
 export { rowErrorInfo } from "./row-error-codes.js";
-export { accessDeniedSentence } from "./run-summary.js";

@@ -1,4 +1,4 @@
-import { AccessDeniedError, type FluenceApiError, num, str } from "../api/index.js";
+import { type FluenceApiError, num, str } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
 import { checkBilling } from "./billing-check.js";
@@ -9,13 +9,6 @@ import type { SendReport } from "./send-batches.js";
 
 /** Assumed per-batch latency for dry-run estimates before any is measured (the docs quote 15-20 s for 10). */
 const ASSUMED_BATCH_LATENCY_MS = 15_000;
-
-export function accessDeniedSentence(error: AccessDeniedError): string {
-  const tier = error.currentTier ? `your plan (${error.currentTier})` : "your plan";
-  const need = error.requiredTier ? ` a ${error.requiredTier} plan` : " a CRM plan";
-  const url = error.upgradeUrl ? `: ${error.upgradeUrl}` : "";
-  return `The API refused the request because ${tier} cannot use the CRM endpoints; upgrade to${need}${url}.`;
-}
 
 /** Why the people still queued at the end were not sent, as the code and sentence of their rows. */
 export function pendingReason(report: SendReport | undefined): PendingReason {
@@ -33,8 +26,7 @@ export function pendingReason(report: SendReport | undefined): PendingReason {
       };
     case "auth": {
       const fatal = report.fatal as FluenceApiError;
-      const message = fatal instanceof AccessDeniedError ? accessDeniedSentence(fatal) : fatal.message;
-      return { code: fatal.code, message };
+      return { code: fatal.code, message: fatal.message };
     }
     default:
       return {

@@ -70,7 +70,9 @@ describe("errorFromResponse", () => {
       requiredTier: "crm_business",
       upgradeUrl: "https://tryfluence.tech/upgrade",
     });
-    expect(error.message).toContain("Upgrade to CRM tier for access.");
+    expect(error.message).toBe(
+      "Your plan (platform_professional) cannot use this endpoint (HTTP 403): Access denied. Your professional tier API key cannot access /crm_basico. Upgrade to CRM tier for access; a crm_business plan is required; upgrade at https://tryfluence.tech/upgrade.",
+    );
   });
 
   it("treats error_code ACCESS_DENIED as access denied whatever the status", () => {
