@@ -1,28 +1,43 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { defaultStorePath, OutcomeStore, parseAge, type StoreStats } from "../store/index.js";
+import { defaultStorePath, isPostgresSpec, openStore, parseAge, type StoreStats } from "../store/index.js";
 
-/** Counts of the store at `path`; all zeros (and no file created) when there is no store yet. */
-export function storeStatsReport(path: string): StoreStats {
-  if (!existsSync(path)) return { path, sizeBytes: 0, outcomes: 0, ok: 0, errors: 0, inflight: 0, runs: 0 };
-  const store = OutcomeStore.open(path);
+/** Counts of the store `spec` names; all zeros (and no file created) when there is no SQLite file yet. */
+export async function storeStatsReport(spec: string): Promise<StoreStats> {
+  if (!exists(spec)) {
+    return {
+      path: spec,
+      backend: "sqlite",
+      sizeBytes: 0,
+      outcomes: 0,
+      ok: 0,
+      errors: 0,
+      inflight: 0,
+      runs: 0,
+    };
+  }
+  const store = await openStore(spec);
   try {
-    return store.stats();
+    return await store.stats();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** Deletes outcomes older than `olderThan` (e.g. "30d"; "0" deletes all); a missing store deletes nothing. */
-export function storePrune(path: string, olderThan: string): { deleted: number } {
+export async function storePrune(spec: string, olderThan: string): Promise<{ deleted: number }> {
   const olderThanMs = parseAge(olderThan);
-  if (!existsSync(path)) return { deleted: 0 };
-  const store = OutcomeStore.open(path);
+  if (!exists(spec)) return { deleted: 0 };
+  const store = await openStore(spec);
   try {
-    return { deleted: store.prune(olderThanMs) };
+    return { deleted: await store.prune(olderThanMs) };
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+function exists(spec: string): boolean {
+  return isPostgresSpec(spec) || existsSync(spec);
 }
 
 /** Human-readable stats, one fact per line. */
@@ -65,12 +80,12 @@ export function registerStoreCommand(program: Command): void {
     )
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")
-    .action((flags: StoreFlags) => {
+    .action(async (flags: StoreFlags) => {
       const path = flags.store ?? defaultStorePath(process.env);
-      const stats = storeStatsReport(path);
+      const stats = await storeStatsReport(path);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(stats)}\n`);
-      } else if (!existsSync(path)) {
+      } else if (!exists(path)) {
         process.stdout.write(`No store at ${path} yet; it is created by the first enrich run.\n`);
       } else {
         process.stdout.write(`${formatStoreStats(stats)}\n`);
@@ -87,9 +102,9 @@ export function registerStoreCommand(program: Command): void {
     .requiredOption("--older-than <age>", "e.g. 30d, 12h, 90m, 45s, 2w, or 0 for everything")
     .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
     .option("--json", "print JSON")
-    .action((flags: StoreFlags & { olderThan: string }) => {
+    .action(async (flags: StoreFlags & { olderThan: string }) => {
       const path = flags.store ?? defaultStorePath(process.env);
-      const result = storePrune(path, flags.olderThan);
+      const result = await storePrune(path, flags.olderThan);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } else {

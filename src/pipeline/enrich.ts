@@ -13,7 +13,7 @@ import type { CreditsInfo } from "../api/types.js";
 import { openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
-import { OutcomeStore } from "../store/index.js";
+import { ENDPOINT_OF, type OutcomeStore, openStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
 import { CreditGuard } from "./credit-guard.js";
 import {
@@ -34,7 +34,7 @@ import { buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
 import { type SendReport, sendBatches } from "./send-batches.js";
 
 /** The store keys outcomes by endpoint: a basic analysis is not a complete one. */
-export const BATCH_ENDPOINT = "crm_basico_batch";
+export const BATCH_ENDPOINT = ENDPOINT_OF.basic;
 
 /**
  * Reads the input, plans, sends what the store does not already know, and writes every row to the
@@ -52,20 +52,22 @@ export async function runEnrich(
   const input = await openCsvInput(options.input, options.read);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
   let store: OutcomeStore | undefined;
+  let ledger: RunLedger | undefined;
   let out: OutputWriters | undefined;
+  const analysis = "basic" as const;
   try {
     const mapping = resolveColumns(input.info.header, options.mapping);
-    store = OutcomeStore.open(options.storePath ?? scratchStore!);
+    store = await openStore(options.storePath ?? scratchStore!);
     // A dry run only looks: it neither registers a run nor clears what a killed run left in flight.
     const run = options.dryRun
-      ? { runId: "", staleInflight: store.peekStaleInflight(), staleRuns: 0 }
-      : store.beginRun();
+      ? { runId: "", staleInflight: await store.peekStaleInflight(), staleRuns: 0 }
+      : await store.beginRun();
     if (run.staleInflight > 0) {
       events.onNotice?.(
         `A previous run stopped with ${run.staleInflight} profile(s) in flight; they may have been charged without an answer and will be sent again if still needed.`,
       );
     }
-    const ledger = new RunLedger(store.db);
+    ledger = new RunLedger();
     const before = await readCredits(options.client, events);
     const freshSince = settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now();
 
@@ -84,7 +86,7 @@ export async function runEnrich(
       mapping,
       ledger,
       store,
-      endpoint: BATCH_ENDPOINT,
+      analysis,
       freshSince,
       ...(out ? { speculative: { out, tally } } : {}),
     });
@@ -118,7 +120,7 @@ export async function runEnrich(
         store,
         ledger,
         runId: run.runId,
-        endpoint: BATCH_ENDPOINT,
+        analysis,
         freshSince,
         batchSize: settings.batchSize,
         retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
@@ -155,14 +157,16 @@ export async function runEnrich(
         input,
         mapping,
         ledger,
-        endpoint: BATCH_ENDPOINT,
+        store,
+        analysis,
+        freshSince,
         out,
         tally,
         pending: pendingReason(report),
       });
     }
     await out!.commit();
-    store.endRun(run.runId);
+    await store.endRun(run.runId);
 
     const after =
       report && report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
@@ -173,7 +177,7 @@ export async function runEnrich(
       before,
       after,
       paths,
-      storePath: options.storePath,
+      storePath: options.storePath === null ? null : store.location,
       started,
       staleInFlight: run.staleInflight,
     });
@@ -183,7 +187,8 @@ export async function runEnrich(
     await out?.abort();
     throw error;
   } finally {
-    store?.close();
+    ledger?.close();
+    await store?.close();
     await input.close();
     if (scratchStore) removeStoreFiles(scratchStore);
   }

@@ -1,10 +1,10 @@
 import type { ProfileInput } from "../api/types.js";
 import { type ColumnMapping, type CsvInput, type CsvRecord, extractProfile } from "../csv/index.js";
-import { fingerprint, type OutcomeStore, type StoredOutcome } from "../store/index.js";
+import { type Analysis, fingerprint, type OutcomeStore, type StoredOutcome } from "../store/index.js";
 import { FingerprintSet } from "./fingerprint-set.js";
 import type { OutputWriters } from "./output-writers.js";
-import type { PendingReason, RowTally } from "./row-tally.js";
-import type { PersonEntry, RowResolution, RunLedger } from "./run-ledger.js";
+import type { PendingReason, RowResolution, RowTally } from "./row-tally.js";
+import type { PersonEntry, RunLedger } from "./run-ledger.js";
 
 /** Rows are handled in chunks so the store is asked once per chunk, never once per row or all at once. */
 const CHUNK_ROWS = 1000;
@@ -62,7 +62,7 @@ export interface PlanPassArgs {
   mapping: ColumnMapping;
   ledger: RunLedger;
   store: OutcomeStore;
-  endpoint: string;
+  analysis: Analysis;
   freshSince: number;
   /** When given, rows are written as they are planned for as long as every row is already known. */
   speculative?: { out: OutputWriters; tally: RowTally };
@@ -88,7 +88,7 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
     result.rows += chunk.length;
     const fps = fpsOf(chunk);
     result.invalid += chunk.length - fps.length;
-    const stored = args.store.lookup(fps, args.endpoint, args.freshSince);
+    const stored = await args.store.lookup(fps, args.analysis, args.freshSince);
     const firsts = new Set<ScannedRow>();
     const toSend: PersonEntry[] = [];
     for (const row of chunk) {
@@ -114,25 +114,42 @@ export async function writePass(args: {
   input: CsvInput;
   mapping: ColumnMapping;
   ledger: RunLedger;
-  endpoint: string;
+  store: OutcomeStore;
+  analysis: Analysis;
+  freshSince: number;
   out: OutputWriters;
   tally: RowTally;
   pending: PendingReason;
 }): Promise<void> {
   const seen = new FingerprintSet();
   for await (const chunk of scanChunks(args.input, args.mapping)) {
-    const resolved = args.ledger.resolve(fpsOf(chunk), args.endpoint);
+    const fps = fpsOf(chunk);
+    const ledger = args.ledger.resolve(fps);
+    // People the run did not have to send were in the store at plan time: one lookup per chunk.
+    const fromStore = fps.filter((fp) => !ledger.has(fp));
+    const stored =
+      fromStore.length > 0 ? await args.store.lookup(fromStore, args.analysis, args.freshSince) : undefined;
     for (const row of chunk) {
       if (row.invalid !== undefined) {
         await args.tally.invalidRow(args.out, row.record, row.invalid);
         continue;
       }
       const fp = row.person!.fp;
-      const res = resolved.get(fp);
-      if (!res) throw new Error(`internal: row ${row.record.row} has no resolution`);
+      const entry = ledger.get(fp);
+      const res: RowResolution = entry ? { ...entry } : storedResolution(stored?.get(fp));
       await args.tally.personRow(args.out, row.record, res, args.pending, !seen.add(fp));
     }
   }
+}
+
+function storedResolution(outcome: StoredOutcome | undefined): RowResolution {
+  return {
+    status: outcome ? "stored" : "missing",
+    code: null,
+    message: null,
+    retryable: false,
+    outcome: outcome ?? null,
+  };
 }
 
 /** Writes a chunk from what the plan pass already read, while every person in it is already known. */
@@ -149,19 +166,7 @@ async function writeKnownChunk(
     }
     const outcome = stored.get(row.person!.fp);
     if (!outcome) return false;
-    const res: RowResolution = {
-      fp: outcome.fp,
-      status: "stored",
-      code: null,
-      message: null,
-      retryable: false,
-      inDoubt: false,
-      kind: outcome.kind,
-      analise: outcome.analise ?? null,
-      outcomeCode: outcome.code ?? null,
-      outcomeMessage: outcome.message ?? null,
-    };
-    await sink.tally.personRow(sink.out, row.record, res, undefined, !firsts.has(row));
+    await sink.tally.personRow(sink.out, row.record, storedResolution(outcome), undefined, !firsts.has(row));
   }
   return true;
 }

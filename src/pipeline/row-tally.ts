@@ -1,8 +1,22 @@
 import type { CsvRecord } from "../csv/index.js";
+import type { NewOutcome } from "../store/index.js";
 import { flattenAnalise } from "./flatten-analise.js";
 import type { OutputWriters } from "./output-writers.js";
 import { rowErrorInfo } from "./row-error-codes.js";
-import type { RowResolution } from "./run-ledger.js";
+import type { LedgerStatus } from "./run-ledger.js";
+
+/**
+ * How one person's rows are written. stored: served by the store without a call; missing: the store had
+ * an outcome at plan time but not any more; otherwise the person's status in this run's ledger, with the
+ * run's failure (code, message, retryable) or the outcome it committed.
+ */
+export interface RowResolution {
+  status: "stored" | "missing" | LedgerStatus;
+  code: string | null;
+  message: string | null;
+  retryable: boolean;
+  outcome: NewOutcome | null;
+}
 
 /** Why people still queued at the end were not sent, as a row error. */
 export interface PendingReason {
@@ -43,7 +57,7 @@ export class RowTally {
     if (duplicate) this.duplicates++;
     if (res.status === "stored") {
       this.fromStore++;
-      if (!duplicate && res.kind === "ok") this.creditsSaved++;
+      if (!duplicate && res.outcome?.kind === "ok") this.creditsSaved++;
     }
 
     if (unresolved) {
@@ -57,12 +71,12 @@ export class RowTally {
         res.message ?? "Unknown error.",
         res.retryable,
       );
-    } else if (res.kind === "ok" && res.analise !== null) {
+    } else if (res.outcome?.kind === "ok" && res.outcome.analise !== undefined) {
       this.enriched++;
-      await out.writeEnriched(record.fields, flattenAnalise(res.analise));
-    } else if (res.kind === "error") {
-      const code = res.outcomeCode ?? "UNKNOWN_ERROR";
-      await this.#error(out, record, code, sentence(res.outcomeMessage, code), false);
+      await out.writeEnriched(record.fields, flattenAnalise(res.outcome.analise));
+    } else if (res.outcome?.kind === "error") {
+      const code = res.outcome.code ?? "UNKNOWN_ERROR";
+      await this.#error(out, record, code, sentence(res.outcome.message ?? null, code), false);
     } else {
       await this.#error(
         out,

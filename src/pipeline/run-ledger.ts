@@ -1,16 +1,17 @@
-import type { Database, Statement } from "better-sqlite3";
+import Database, { type Statement } from "better-sqlite3";
 import type { ProfileInput } from "../api/types.js";
+import type { NewOutcome } from "../store/index.js";
 
 /**
- * The per-run bookkeeping of the distinct people this run has to send, kept in a TEMP table on the
- * store's connection so memory stays flat however large the input is. People the store already knew
- * are not recorded here: their rows resolve straight from the store, which keeps re-runs cheap.
+ * The per-run bookkeeping of the distinct people this run has to send, kept in a private temporary SQLite
+ * database (on disk, deleted when closed) so memory stays flat however large the input is, whichever store
+ * backend the run uses. People the store already knew at plan time are not recorded here: their rows
+ * resolve from the store, which keeps re-runs cheap.
  *
- * status: queued (to send), sending, done (outcome committed to the store by this run), failed (a
- * failure kept only for this run: code/message/retryable). Resolution adds stored (a fresh outcome in the
- * store, not sent by this run) and missing (neither: the outcome vanished from the store meanwhile).
+ * status: queued (to send), sending, done (outcome committed to the store, kept here too), failed (a failure
+ * kept only for this run: code/message/retryable).
  */
-export type PersonStatus = "stored" | "missing" | "queued" | "sending" | "done" | "failed";
+export type LedgerStatus = "queued" | "sending" | "done" | "failed";
 
 export interface PersonEntry {
   fp: string;
@@ -18,22 +19,21 @@ export interface PersonEntry {
   seq: number;
 }
 
-export interface RowResolution {
+export interface LedgerEntry {
   fp: string;
-  status: PersonStatus;
+  status: LedgerStatus;
+  /** The failure of a failed person. */
   code: string | null;
   message: string | null;
   retryable: boolean;
   inDoubt: boolean;
-  kind: "ok" | "error" | null;
-  analise: string | null;
-  outcomeCode: string | null;
-  outcomeMessage: string | null;
+  /** The outcome of a done person. */
+  outcome: NewOutcome | null;
 }
 
-interface ResolutionRow {
+interface EntryRow {
   fp: string;
-  status: PersonStatus | null;
+  status: LedgerStatus;
   code: string | null;
   message: string | null;
   retryable: number | null;
@@ -45,46 +45,50 @@ interface ResolutionRow {
 }
 
 export class RunLedger {
-  readonly #db: Database;
+  readonly #db: Database.Database;
   readonly #insertChunk: Statement<[{ rows: string }]>;
   readonly #take: Statement<[number]>;
   readonly #setStatus: Statement<[string, string]>;
+  readonly #done: Statement<[string | null, string | null, string | null, string | null, string]>;
   readonly #fail: Statement<[string, string, number, string]>;
   readonly #doubt: Statement<[string]>;
-  readonly #resolve: Statement<[{ endpoint: string; fps: string }]>;
+  readonly #resolve: Statement<[{ fps: string }]>;
 
-  constructor(db: Database) {
-    this.#db = db;
-    db.exec(`
-      DROP TABLE IF EXISTS temp.people;
-      CREATE TEMP TABLE people (
+  constructor() {
+    // An empty name is SQLite's private temporary database: spills to a temp file, removed on close.
+    this.#db = new Database("");
+    this.#db.exec(`
+      CREATE TABLE people (
         fp TEXT PRIMARY KEY, seq INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL,
-        profile TEXT, code TEXT, message TEXT, retryable INTEGER, in_doubt INTEGER NOT NULL DEFAULT 0
+        profile TEXT, code TEXT, message TEXT, retryable INTEGER, in_doubt INTEGER NOT NULL DEFAULT 0,
+        kind TEXT, analise TEXT, o_code TEXT, o_message TEXT
       ) WITHOUT ROWID;
-      CREATE INDEX temp.people_queue ON people(status, seq);
+      CREATE INDEX people_queue ON people(status, seq);
     `);
+    const db = this.#db;
     // "WHERE true" lets SQLite parse an upsert after INSERT ... SELECT.
     this.#insertChunk = db.prepare(
-      `INSERT INTO temp.people (fp, seq, status, profile)
+      `INSERT INTO people (fp, seq, status, profile)
        SELECT j.value ->> 0, j.value ->> 1, 'queued', j.value ->> 2 FROM json_each(@rows) j WHERE true
        ON CONFLICT(fp) DO UPDATE SET n = n + 1`,
     );
     this.#take = db.prepare(
-      `UPDATE temp.people SET status = 'sending'
-       WHERE fp IN (SELECT fp FROM temp.people WHERE status = 'queued' ORDER BY seq LIMIT ?)
+      `UPDATE people SET status = 'sending'
+       WHERE fp IN (SELECT fp FROM people WHERE status = 'queued' ORDER BY seq LIMIT ?)
        RETURNING fp, profile, seq`,
     );
-    this.#setStatus = db.prepare("UPDATE temp.people SET status = ? WHERE fp = ?");
-    this.#fail = db.prepare(
-      "UPDATE temp.people SET status = 'failed', code = ?, message = ?, retryable = ? WHERE fp = ?",
+    this.#setStatus = db.prepare("UPDATE people SET status = ? WHERE fp = ?");
+    this.#done = db.prepare(
+      `UPDATE people SET status = 'done', profile = NULL, kind = ?, analise = ?, o_code = ?, o_message = ?
+       WHERE fp = ?`,
     );
-    this.#doubt = db.prepare("UPDATE temp.people SET in_doubt = 1 WHERE fp = ?");
+    this.#fail = db.prepare(
+      "UPDATE people SET status = 'failed', code = ?, message = ?, retryable = ? WHERE fp = ?",
+    );
+    this.#doubt = db.prepare("UPDATE people SET in_doubt = 1 WHERE fp = ?");
     this.#resolve = db.prepare(
-      `SELECT j.value AS fp, p.status, p.code, p.message, p.retryable, COALESCE(p.in_doubt, 0) AS in_doubt,
-              o.kind, o.analise, o.code AS o_code, o.message AS o_message
-       FROM json_each(@fps) j
-       LEFT JOIN temp.people p ON p.fp = j.value
-       LEFT JOIN main.outcomes o ON o.fp = j.value AND o.endpoint = @endpoint`,
+      `SELECT p.fp, p.status, p.code, p.message, p.retryable, p.in_doubt, p.kind, p.analise, p.o_code, p.o_message
+       FROM json_each(@fps) j JOIN people p ON p.fp = j.value`,
     );
   }
 
@@ -107,8 +111,11 @@ export class RunLedger {
     this.#each(fps, (fp) => this.#setStatus.run("queued", fp));
   }
 
-  markDone(fps: readonly string[]): void {
-    this.#each(fps, (fp) => this.#setStatus.run("done", fp));
+  /** These people's outcomes are in the store (sent by this run, or found there at claim time). */
+  markDone(outcomes: readonly NewOutcome[]): void {
+    this.#each(outcomes, (o) =>
+      this.#done.run(o.kind, o.analise ?? null, o.code ?? null, o.message ?? null, o.fp),
+    );
   }
 
   markFailed(fps: readonly string[], code: string, message: string, retryable: boolean): void {
@@ -120,22 +127,19 @@ export class RunLedger {
     this.#each(fps, (fp) => this.#doubt.run(fp));
   }
 
-  /** Everything needed to write the rows of these fingerprints, joined with the store's outcomes. */
-  resolve(fps: readonly string[], endpoint: string): Map<string, RowResolution> {
-    const out = new Map<string, RowResolution>();
+  /** The entries of those fps this run had to send; people absent from the map resolve from the store. */
+  resolve(fps: readonly string[]): Map<string, LedgerEntry> {
+    const out = new Map<string, LedgerEntry>();
     if (fps.length === 0) return out;
-    for (const r of this.#resolve.all({ endpoint, fps: JSON.stringify(fps) }) as ResolutionRow[]) {
+    for (const r of this.#resolve.all({ fps: JSON.stringify(fps) }) as EntryRow[]) {
       out.set(r.fp, {
         fp: r.fp,
-        status: r.status ?? (r.kind === null ? "missing" : "stored"),
+        status: r.status,
         code: r.code,
         message: r.message,
         retryable: r.retryable === 1,
         inDoubt: r.in_doubt === 1,
-        kind: r.kind,
-        analise: r.analise,
-        outcomeCode: r.o_code,
-        outcomeMessage: r.o_message,
+        outcome: r.kind === null ? null : outcomeOf(r),
       });
     }
     return out;
@@ -143,26 +147,25 @@ export class RunLedger {
 
   /** Distinct people recorded to send in this run (whatever their status now). */
   peopleCount(): number {
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM temp.people").get() as { n: number }).n;
+    return (this.#db.prepare("SELECT COUNT(*) AS n FROM people").get() as { n: number }).n;
   }
 
-  /** Every person still waiting: used when a run stops early, to give them a reason. */
-  pendingFps(): string[] {
-    return (
-      this.#db.prepare("SELECT fp FROM temp.people WHERE status IN ('queued', 'sending')").all() as Array<{
-        fp: string;
-      }>
-    ).map((r) => r.fp);
+  close(): void {
+    this.#db.close();
   }
 
-  drop(): void {
-    this.#db.exec("DROP TABLE IF EXISTS temp.people");
-  }
-
-  #each(fps: readonly string[], fn: (fp: string) => void): void {
-    if (fps.length === 0) return;
+  #each<T>(items: readonly T[], fn: (item: T) => void): void {
+    if (items.length === 0) return;
     this.#db.transaction(() => {
-      for (const fp of fps) fn(fp);
+      for (const item of items) fn(item);
     })();
   }
+}
+
+function outcomeOf(r: EntryRow): NewOutcome {
+  const outcome: NewOutcome = { fp: r.fp, kind: r.kind! };
+  if (r.analise !== null) outcome.analise = r.analise;
+  if (r.o_code !== null) outcome.code = r.o_code;
+  if (r.o_message !== null) outcome.message = r.o_message;
+  return outcome;
 }

@@ -12,7 +12,7 @@ import {
   type RetryPolicy,
 } from "../api/index.js";
 import type { BatchOutcome, BillingInfo } from "../api/types.js";
-import type { OutcomeStore } from "../store/index.js";
+import type { Analysis, NewOutcome, OutcomeStore } from "../store/index.js";
 import type { CreditGuard, StopReason } from "./credit-guard.js";
 import type { Pacer } from "./pacer.js";
 import { rowErrorInfo } from "./row-error-codes.js";
@@ -23,7 +23,7 @@ export interface SendContext {
   store: OutcomeStore;
   ledger: RunLedger;
   runId: string;
-  endpoint: string;
+  analysis: Analysis;
   freshSince: number;
   batchSize: number;
   retryPolicy: RetryPolicy;
@@ -139,7 +139,7 @@ class BatchSender {
         await this.#idle(Number.POSITIVE_INFINITY);
         continue;
       }
-      this.#launch(next);
+      await this.#launch(next);
     }
   }
 
@@ -172,13 +172,13 @@ class BatchSender {
     return { ...job, people: job.people.slice(0, allowance) };
   }
 
-  #launch(job: Job): void {
+  async #launch(job: Job): Promise<void> {
     const ctx = this.#ctx;
     const batchId = `${ctx.runId}:${++this.#batchSeq}`;
     const fps = job.people.map((p) => p.fp);
-    const claim = ctx.store.claim(ctx.runId, batchId, ctx.endpoint, fps, ctx.freshSince);
+    const claim = await ctx.store.claim(ctx.runId, batchId, ctx.analysis, fps, ctx.freshSince);
     if (claim.done.size > 0) {
-      ctx.ledger.markDone([...claim.done.keys()]);
+      ctx.ledger.markDone([...claim.done.values()]);
       const ok = [...claim.done.values()].filter((o) => o.kind === "ok").length;
       this.#report.peopleDone += ok;
       this.#report.enriched += ok;
@@ -219,7 +219,7 @@ class BatchSender {
     this.#inFlight.add(task);
   }
 
-  #landed(job: Job, outcome: BatchOutcome): void {
+  async #landed(job: Job, outcome: BatchOutcome): Promise<void> {
     const ctx = this.#ctx;
     ctx.pacer.finish(outcome.latencyMs);
     const okCount = outcome.results.filter((r) => r.ok).length;
@@ -232,13 +232,7 @@ class BatchSender {
       this.#report.lastBilling = outcome.billing;
     }
 
-    const terminal: Array<{
-      fp: string;
-      kind: "ok" | "error";
-      analise?: string;
-      code?: string;
-      message?: string;
-    }> = [];
+    const terminal: NewOutcome[] = [];
     const retry: PersonEntry[] = [];
     let retryCode = "PROTOCOL_ERROR";
     let retryMessage = "";
@@ -252,13 +246,13 @@ class BatchSender {
         retryMessage = result.message;
       } else terminal.push({ fp: person.fp, kind: "error", code: result.code, message: result.message });
     });
-    ctx.store.commitBatch(
+    await ctx.store.commitBatch(
       ctx.runId,
-      ctx.endpoint,
+      ctx.analysis,
       terminal,
       job.people.map((p) => p.fp),
     );
-    ctx.ledger.markDone(terminal.map((t) => t.fp));
+    ctx.ledger.markDone(terminal);
     this.#report.peopleDone += okCount;
     this.#report.peopleFailed += terminal.length - okCount;
     this.#report.enriched += okCount;
@@ -266,13 +260,13 @@ class BatchSender {
     ctx.onSettled?.(this.#report);
   }
 
-  #failed(job: Job, error: unknown): void {
+  async #failed(job: Job, error: unknown): Promise<void> {
     const ctx = this.#ctx;
     if (!(error instanceof ApiErrorClass)) throw error;
     ctx.pacer.finish();
     const n = job.people.length;
     const fps = job.people.map((p) => p.fp);
-    ctx.store.release(ctx.runId, fps);
+    await ctx.store.release(ctx.runId, ctx.analysis, fps);
 
     if (error instanceof AuthenticationError || error instanceof AccessDeniedError) {
       ctx.credits.settle(n, 0, undefined);

@@ -1,5 +1,17 @@
 export { defaultStorePath } from "./default-store-path.js";
 export { fingerprint } from "./fingerprint.js";
-export { OutcomeStore } from "./outcome-store.js";
+export { isPostgresSpec, openStore } from "./open-store.js";
 export { parseAge } from "./parse-age.js";
-export type { ClaimResult, OpenStoreOptions, RunStart, StoredOutcome, StoreStats } from "./types.js";
+export { ENDPOINT_OF, servingRule } from "./serving-rule.js";
+export { SqliteStore } from "./sqlite-store.js";
+export type {
+  Analysis,
+  ClaimResult,
+  NewOutcome,
+  OpenStoreOptions,
+  OutcomeStore,
+  RunStart,
+  StoreBackend,
+  StoredOutcome,
+  StoreStats,
+} from "./types.js";

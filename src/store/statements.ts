@@ -26,12 +26,17 @@ export function prepareStatements(db: Database) {
       "DELETE FROM inflight WHERE run_id NOT IN (SELECT id FROM runs WHERE ended_at IS NULL)",
     ),
     // json_each beat chunks of 500 "IN (?, ...)" by ~10% on 1M lookups, and needs no padding.
-    lookupChunk: s<[string, string, number], OutcomeRow>(
-      `SELECT ${prefixed("o.")} FROM json_each(?) AS j
-       JOIN outcomes AS o ON o.fp = j.value AND o.endpoint = ? WHERE o.fetched_at >= ?`,
+    // The endpoint condition is the serving rule (serving-rule.ts): the run's own endpoint, or the other
+    // one's outcomes of an allowed kind. Both are probed through the unique (fp, endpoint) index.
+    lookupChunk: s<[{ fps: string; own: string; other: string; otherOk: number; since: number }], OutcomeRow>(
+      `SELECT ${prefixed("o.")} FROM json_each(@fps) AS j
+       JOIN outcomes AS o ON o.fp = j.value AND o.endpoint IN (@own, @other)
+       WHERE o.fetched_at >= @since AND (o.endpoint = @own OR @otherOk OR o.kind = 'error')`,
     ),
-    getOutcome: s<[string, string, number], OutcomeRow>(
-      `SELECT ${OUTCOME_COLUMNS} FROM outcomes WHERE fp = ? AND endpoint = ? AND fetched_at >= ?`,
+    getOutcomes: s<[{ fp: string; own: string; other: string; otherOk: number; since: number }], OutcomeRow>(
+      `SELECT ${OUTCOME_COLUMNS} FROM outcomes
+       WHERE fp = @fp AND endpoint IN (@own, @other) AND fetched_at >= @since
+         AND (endpoint = @own OR @otherOk OR kind = 'error')`,
     ),
     getHolder: s<[string, string], string>(
       "SELECT run_id FROM inflight WHERE fp = ? AND endpoint = ?",
@@ -44,7 +49,6 @@ export function prepareStatements(db: Database) {
     releaseOne: s<[string, string, string]>(
       "DELETE FROM inflight WHERE fp = ? AND endpoint = ? AND run_id = ?",
     ),
-    releaseAnyEndpoint: s<[string, string]>("DELETE FROM inflight WHERE fp = ? AND run_id = ?"),
     releaseRun: s<[string]>("DELETE FROM inflight WHERE run_id = ?"),
     upsertOutcome: s<[string, string, string, string | null, string | null, string | null, number, string]>(
       `INSERT INTO outcomes (fp, endpoint, kind, analise, code, message, fetched_at, run_id)

@@ -1,6 +1,14 @@
+/**
+ * Which analysis a run buys: the basic batch (`/crm_basico_batch`, 1 credit a person) or the complete one
+ * (`/crm_batch`, 2 credits). Outcomes are stored per endpoint; `servingRule` says which serve which.
+ */
+export type Analysis = "basic" | "complete";
+
 /** One stored answer of the API for one person on one endpoint. */
 export interface StoredOutcome {
   fp: string;
+  /** The endpoint that produced it, e.g. "crm_basico_batch" or "crm_batch". */
+  endpoint: string;
   kind: "ok" | "error";
   /** The analise object as JSON text, exactly as received (kind ok). */
   analise?: string;
@@ -11,6 +19,9 @@ export interface StoredOutcome {
   fetchedAt: number;
   runId: string;
 }
+
+/** An outcome as a run hands it to the store; the store stamps time, endpoint and run. */
+export type NewOutcome = Omit<StoredOutcome, "fetchedAt" | "runId" | "endpoint">;
 
 /** What beginRun found left behind by runs that died. */
 export interface RunStart {
@@ -31,8 +42,11 @@ export interface ClaimResult {
 }
 
 export interface StoreStats {
+  /** Where the store lives, safe to print (a PostgreSQL URL never shows its password). */
   path: string;
-  /** Database file plus its write-ahead log. */
+  /** "sqlite" or "postgres". */
+  backend: StoreBackend;
+  /** Bytes on disk: the database file plus its write-ahead log, or the PostgreSQL tables. */
   sizeBytes: number;
   outcomes: number;
   ok: number;
@@ -47,11 +61,56 @@ export interface StoreStats {
   runs: number;
 }
 
+export type StoreBackend = "sqlite" | "postgres";
+
 export interface OpenStoreOptions {
   /** Clock in ms epoch. Default Date.now. */
   now?: () => number;
-  /** How often a run refreshes its heartbeat. Default 5000. */
+  /** How often a run refreshes its heartbeat (its lease). Default 5000. */
   heartbeatMs?: number;
-  /** A run whose heartbeat is older than this is dead. Default 30000. */
+  /** A run whose heartbeat is older than this is dead; its claims expire. Default 30000. */
   staleAfterMs?: number;
+}
+
+/**
+ * The memory of paid lookups, shared by every run that uses it: outcomes per (fingerprint, endpoint),
+ * plus in-flight claims so that concurrent runs never pay twice for one person. Two implementations, an
+ * embedded SQLite file and a shared PostgreSQL database; the pipeline only ever sees this interface.
+ * Failures reach the caller as UserErrors (exit 7 when the store cannot be read or written, 8 when it
+ * stays locked by another process).
+ */
+export interface OutcomeStore {
+  readonly backend: StoreBackend;
+  /** Where the store lives, safe to print and to write into a summary. */
+  readonly location: string;
+  /** Registers this process as a run, starts its heartbeat and clears what dead runs left in flight. */
+  beginRun(): Promise<RunStart>;
+  /** How many profiles dead runs left in flight, without clearing them (for dry runs). */
+  peekStaleInflight(): Promise<number>;
+  /** Fresh outcomes (fetchedAt >= freshSince) that can serve `analysis` for these fps (servingRule). */
+  lookup(fps: readonly string[], analysis: Analysis, freshSince: number): Promise<Map<string, StoredOutcome>>;
+  /** Decides atomically, per fp, whether this run may send it now. */
+  claim(
+    runId: string,
+    batchId: string,
+    analysis: Analysis,
+    fps: readonly string[],
+    freshSince: number,
+  ): Promise<ClaimResult>;
+  /** Stores the batch's terminal outcomes and releases this run's claims on all its fps, atomically. */
+  commitBatch(
+    runId: string,
+    analysis: Analysis,
+    outcomes: readonly NewOutcome[],
+    fps: readonly string[],
+  ): Promise<void>;
+  /** Releases this run's claims on fps without storing anything (a retryable failure). */
+  release(runId: string, analysis: Analysis, fps: readonly string[]): Promise<void>;
+  /** Stops the heartbeat, releases the run's remaining claims and marks it ended. */
+  endRun(runId: string): Promise<void>;
+  stats(): Promise<StoreStats>;
+  /** Deletes outcomes and ended runs older than olderThanMs; returns the outcomes deleted. */
+  prune(olderThanMs: number): Promise<number>;
+  /** Stops heartbeats and closes the connection; claims stay until endRun or a later beginRun. */
+  close(): Promise<void>;
 }

@@ -4,22 +4,31 @@ import { hostname } from "node:os";
 import type { Database } from "better-sqlite3";
 import { runIsDead } from "./liveness.js";
 import { openDatabase } from "./open-database.js";
-import { toOutcome } from "./outcome-row.js";
+import { type OutcomeRow, toOutcome } from "./outcome-row.js";
+import { preferOwn, servingRule } from "./serving-rule.js";
 import { prepareStatements, type Statements } from "./statements.js";
-import type { ClaimResult, OpenStoreOptions, RunStart, StoredOutcome, StoreStats } from "./types.js";
+import type {
+  Analysis,
+  ClaimResult,
+  NewOutcome,
+  OpenStoreOptions,
+  OutcomeStore,
+  RunStart,
+  StoredOutcome,
+  StoreStats,
+} from "./types.js";
 
 /** fps per lookup query: bounds the JSON text built per query, not a SQLite limit (json_each is one parameter). */
 const LOOKUP_CHUNK = 5_000;
 
-type NewOutcome = Omit<StoredOutcome, "fetchedAt" | "runId">;
-
 /**
- * The local memory of paid lookups: outcomes per (fingerprint, endpoint), plus in-flight claims so that
- * concurrent runs sharing one file never pay twice for one person. Every write that decides who sends
- * what is one IMMEDIATE transaction.
+ * The embedded store: one SQLite file (WAL) on this machine. Every write that decides who sends what is one
+ * IMMEDIATE transaction, so concurrent runs on this host serialize their claims. SQLite answers
+ * synchronously; the methods are async only to share the OutcomeStore interface with PostgreSQL.
  */
-export class OutcomeStore {
-  readonly path: string;
+export class SqliteStore implements OutcomeStore {
+  readonly backend = "sqlite" as const;
+  readonly location: string;
   readonly db: Database;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
@@ -28,12 +37,12 @@ export class OutcomeStore {
   private readonly sql: Statements;
 
   /** Opens or creates the store; ":memory:" is allowed. */
-  static open(path: string, options: OpenStoreOptions = {}): OutcomeStore {
-    return new OutcomeStore(path, openDatabase(path), options);
+  static open(path: string, options: OpenStoreOptions = {}): SqliteStore {
+    return new SqliteStore(path, openDatabase(path), options);
   }
 
   private constructor(path: string, db: Database, options: OpenStoreOptions) {
-    this.path = path;
+    this.location = path;
     this.db = db;
     this.now = options.now ?? Date.now;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
@@ -41,12 +50,7 @@ export class OutcomeStore {
     this.sql = prepareStatements(db);
   }
 
-  /** Registers this process as a run, starts its heartbeat and clears what dead runs left in flight. */
-  /**
-   * How many profiles dead runs left in flight, without clearing them: a dry run reports them and leaves
-   * them for the real run to report and take over.
-   */
-  peekStaleInflight(): number {
+  async peekStaleInflight(): Promise<number> {
     const now = this.now();
     const rows = this.db
       .prepare("SELECT run_id, COUNT(*) AS n FROM inflight GROUP BY run_id")
@@ -61,7 +65,7 @@ export class OutcomeStore {
     return stale;
   }
 
-  beginRun(): RunStart {
+  async beginRun(): Promise<RunStart> {
     const runId = randomUUID();
     const result = this.db
       .transaction(() => {
@@ -85,33 +89,47 @@ export class OutcomeStore {
     return result;
   }
 
-  /** Fresh outcomes (fetchedAt >= freshSince) for these fps on this endpoint. */
-  lookup(fps: string[], endpoint: string, freshSince: number): Map<string, StoredOutcome> {
+  async lookup(
+    fps: readonly string[],
+    analysis: Analysis,
+    freshSince: number,
+  ): Promise<Map<string, StoredOutcome>> {
+    const rule = servingRule(analysis);
     const found = new Map<string, StoredOutcome>();
     for (let start = 0; start < fps.length; start += LOOKUP_CHUNK) {
-      const chunk = JSON.stringify(fps.slice(start, start + LOOKUP_CHUNK));
-      for (const row of this.sql.lookupChunk.all(chunk, endpoint, freshSince)) {
-        found.set(row.fp, toOutcome(row));
-      }
+      const rows = this.sql.lookupChunk.all({
+        fps: JSON.stringify(fps.slice(start, start + LOOKUP_CHUNK)),
+        own: rule.own,
+        other: rule.other,
+        otherOk: rule.otherOk ? 1 : 0,
+        since: freshSince,
+      });
+      for (const row of rows) found.set(row.fp, preferOwn(rule, found.get(row.fp), toOutcome(row)));
     }
     return found;
   }
 
-  /** One IMMEDIATE transaction deciding, per fp, whether this run may send it now. */
-  claim(runId: string, batchId: string, endpoint: string, fps: string[], freshSince: number): ClaimResult {
+  async claim(
+    runId: string,
+    batchId: string,
+    analysis: Analysis,
+    fps: readonly string[],
+    freshSince: number,
+  ): Promise<ClaimResult> {
+    const rule = servingRule(analysis);
     return this.db
       .transaction((): ClaimResult => {
         const now = this.now();
         const result: ClaimResult = { claimed: [], done: new Map(), busy: [] };
         const deadByRun = new Map<string, boolean>();
         for (const fp of new Set(fps)) {
-          const fresh = this.sql.getOutcome.get(fp, endpoint, freshSince);
+          const fresh = this.freshOutcome(fp, rule, freshSince);
           if (fresh) {
-            result.done.set(fp, toOutcome(fresh));
-            this.sql.releaseOne.run(fp, endpoint, runId);
+            result.done.set(fp, fresh);
+            this.sql.releaseOne.run(fp, rule.own, runId);
             continue;
           }
-          const holder = this.sql.getHolder.get(fp, endpoint);
+          const holder = this.sql.getHolder.get(fp, rule.own);
           if (holder && holder !== runId) {
             let dead = deadByRun.get(holder);
             if (dead === undefined) {
@@ -123,7 +141,7 @@ export class OutcomeStore {
               continue;
             }
           }
-          this.sql.upsertInflight.run(fp, endpoint, runId, batchId, now);
+          this.sql.upsertInflight.run(fp, rule.own, runId, batchId, now);
           result.claimed.push(fp);
         }
         return result;
@@ -131,8 +149,13 @@ export class OutcomeStore {
       .immediate();
   }
 
-  /** One transaction: stores the outcomes and releases this run's claims on every fp of the batch. */
-  commitBatch(runId: string, endpoint: string, outcomes: NewOutcome[], fps: string[]): void {
+  async commitBatch(
+    runId: string,
+    analysis: Analysis,
+    outcomes: readonly NewOutcome[],
+    fps: readonly string[],
+  ): Promise<void> {
+    const endpoint = servingRule(analysis).own;
     this.db
       .transaction(() => {
         const now = this.now();
@@ -153,17 +176,16 @@ export class OutcomeStore {
       .immediate();
   }
 
-  /** Releases this run's claims on fps without storing anything (a retryable failure). */
-  release(runId: string, fps: string[]): void {
+  async release(runId: string, analysis: Analysis, fps: readonly string[]): Promise<void> {
+    const endpoint = servingRule(analysis).own;
     this.db
       .transaction(() => {
-        for (const fp of fps) this.sql.releaseAnyEndpoint.run(fp, runId);
+        for (const fp of fps) this.sql.releaseOne.run(fp, endpoint, runId);
       })
       .immediate();
   }
 
-  /** Stops the heartbeat, releases the run's remaining claims and marks it ended. */
-  endRun(runId: string): void {
+  async endRun(runId: string): Promise<void> {
     this.stopHeartbeat(runId);
     this.db
       .transaction(() => {
@@ -173,10 +195,11 @@ export class OutcomeStore {
       .immediate();
   }
 
-  stats(): StoreStats {
+  async stats(): Promise<StoreStats> {
     const totals = this.sql.outcomeTotals.get()!;
     const stats: StoreStats = {
-      path: this.path,
+      path: this.location,
+      backend: this.backend,
       sizeBytes: this.sizeBytes(),
       outcomes: totals.outcomes,
       ok: totals.ok ?? 0,
@@ -189,8 +212,7 @@ export class OutcomeStore {
     return stats;
   }
 
-  /** Deletes outcomes and ended runs older than olderThanMs, then gives the space back to the OS. */
-  prune(olderThanMs: number): number {
+  async prune(olderThanMs: number): Promise<number> {
     const cutoff = this.now() - olderThanMs;
     const deleted = this.db
       .transaction(() => {
@@ -204,10 +226,26 @@ export class OutcomeStore {
     return deleted;
   }
 
-  /** Stops heartbeats and closes the connection; claims stay until endRun or a later beginRun. */
-  close(): void {
+  async close(): Promise<void> {
     for (const runId of [...this.heartbeats.keys()]) this.stopHeartbeat(runId);
     this.db.close();
+  }
+
+  private freshOutcome(
+    fp: string,
+    rule: ReturnType<typeof servingRule>,
+    freshSince: number,
+  ): StoredOutcome | undefined {
+    const rows: OutcomeRow[] = this.sql.getOutcomes.all({
+      fp,
+      own: rule.own,
+      other: rule.other,
+      otherOk: rule.otherOk ? 1 : 0,
+      since: freshSince,
+    });
+    let best: StoredOutcome | undefined;
+    for (const row of rows) best = preferOwn(rule, best, toOutcome(row));
+    return best;
   }
 
   private beat(runId: string): void {
@@ -229,7 +267,7 @@ export class OutcomeStore {
       return pages * (this.db.pragma("page_size", { simple: true }) as number);
     }
     let total = 0;
-    for (const file of [this.path, `${this.path}-wal`]) {
+    for (const file of [this.location, `${this.location}-wal`]) {
       try {
         total += statSync(file).size;
       } catch {
