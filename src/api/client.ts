@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { mapBatchResponse } from "./batch-results.js";
-import { errorFromResponse } from "./error-from-response.js";
-import { ProtocolError } from "./errors.js";
+import { errorFromResponse, requestIdOf } from "./error-from-response.js";
+import { AuthenticationError, ProtocolError, WrongEndpointError } from "./errors.js";
 import { createHttpTransport, type HttpAnswer } from "./http-transport.js";
 import { isRecord } from "./json-values.js";
 import { summarizeTiers } from "./tiers-shape.js";
@@ -20,16 +20,23 @@ export interface FluenceClientOptions {
   baseUrl: string;
   /** API key, already passed through validateApiKey. */
   apiKey: string;
-  /** Limit for one whole request (headers and body). Default 60000 ms. */
+  /** Limit for one whole request (headers and body), from the moment it is on the wire. Default 60000 ms. */
   timeoutMs?: number;
-  /** Keep-alive pool size. Default 16. */
-  connections?: number;
+  /**
+   * Keep-alive pool size. Default null: no cap, because the send loop's concurrency limit is what bounds
+   * requests in flight, and a smaller pool would silently queue them (the old default of 16 capped a run
+   * that needed 33 in flight at 0.6 of the plan).
+   */
+  connections?: number | null;
   /** Default "fluence/<package version>". */
   userAgent?: string;
 }
 
 export interface FluenceClient {
-  /** GET /health. Throws only on network failures and 401; any other status is reported as unhealthy. */
+  /**
+   * GET /health. Throws only on network failures, a refused key (401, or 403 Forbidden from the gateway)
+   * and a wrong base URL; any other status is reported as unhealthy.
+   */
   health(): Promise<ServiceState>;
   /** GET /status, same rules as health(). */
   status(): Promise<ServiceState>;
@@ -42,8 +49,14 @@ export interface FluenceClient {
     profile: ProfileInput,
     options?: { complete?: boolean; signal?: AbortSignal },
   ): Promise<{ analise: Analise; billing: BillingInfo | undefined; raw: unknown }>;
-  /** POST /crm_basico_batch; one result per profile in request order, typed errors for non-2xx. */
-  batch(profiles: ProfileInput[], options?: { signal?: AbortSignal }): Promise<BatchOutcome>;
+  /**
+   * POST /crm_basico_batch, or /crm_batch (the complete analysis, 2 credits a success) with `complete`;
+   * one result per profile in request order, typed errors for non-2xx.
+   */
+  batch(
+    profiles: ProfileInput[],
+    options?: { complete?: boolean; signal?: AbortSignal },
+  ): Promise<BatchOutcome>;
   /** Closes the keep-alive pool. */
   close(): Promise<void>;
 }
@@ -68,7 +81,7 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
   const transport = createHttpTransport({
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 60_000,
-    connections: options.connections ?? 16,
+    connections: options.connections === undefined ? null : options.connections,
     headers: {
       "x-api-key": apiKey,
       "content-type": "application/json",
@@ -78,10 +91,15 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
   });
 
   /** Throws the typed error for a non-2xx answer and an AccessDeniedError hidden in a 2xx body. */
-  function ensureOk(answer: HttpAnswer): void {
+  function ensureOk(answer: HttpAnswer, method: string, personEndpoint = false): void {
     const deniedInBody = isRecord(answer.body) && answer.body.error_code === "ACCESS_DENIED";
     if (answer.status < 200 || answer.status >= 300 || deniedInBody) {
-      throw errorFromResponse(answer.status, answer.body, answer.headers, { apiKey });
+      throw errorFromResponse(answer.status, answer.body, answer.headers, {
+        apiKey,
+        method,
+        url: answer.url,
+        personEndpoint,
+      });
     }
   }
 
@@ -103,7 +121,15 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
 
   async function serviceState(path: string): Promise<ServiceState> {
     const answer = await transport.send("GET", path);
-    if (answer.status === 401) throw errorFromResponse(401, answer.body, answer.headers, { apiKey });
+    if (answer.status === 401 || answer.status === 403 || answer.status === 404) {
+      const error = errorFromResponse(answer.status, answer.body, answer.headers, {
+        apiKey,
+        method: "GET",
+        url: answer.url,
+      });
+      // An unhealthy service answers 5xx; a refused key or a wrong base URL is not a health state.
+      if (error instanceof AuthenticationError || error instanceof WrongEndpointError) throw error;
+    }
     const ok = answer.status >= 200 && answer.status < 300;
     return { httpStatus: answer.status, healthy: ok && bodySaysHealthy(answer.body), body: answer.body };
   }
@@ -114,13 +140,13 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
 
     async credits() {
       const answer = await transport.send("GET", "/creditos");
-      ensureOk(answer);
+      ensureOk(answer, "GET");
       return jsonObject(answer, "/creditos") as CreditsInfo;
     },
 
     async tiers() {
       const answer = await transport.send("GET", "/tiers-disponiveis");
-      ensureOk(answer);
+      ensureOk(answer, "GET");
       const tiers = answer.isJson ? summarizeTiers(answer.body) : undefined;
       if (tiers === undefined) {
         throw new ProtocolError("The API answered /tiers-disponiveis with a body that lists no tiers.", {
@@ -134,7 +160,7 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
     async lookup(profile, lookupOptions = {}) {
       const path = lookupOptions.complete ? "/crm" : "/crm_basico";
       const answer = await transport.send("POST", path, cleanProfile(profile), lookupOptions.signal);
-      ensureOk(answer);
+      ensureOk(answer, "POST", true);
       const body = jsonObject(answer, path);
       if (!isRecord(body.analise)) {
         throw new ProtocolError(`The API answered ${path} without an analysis; it may have been charged.`, {
@@ -147,12 +173,19 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
     },
 
     async batch(profiles, batchOptions = {}) {
+      const path = batchOptions.complete ? "/crm_batch" : "/crm_basico_batch";
       const payload = { profiles: profiles.map(cleanProfile) };
-      const answer = await transport.send("POST", "/crm_basico_batch", payload, batchOptions.signal);
-      ensureOk(answer);
-      const body = jsonObject(answer, "/crm_basico_batch");
+      const answer = await transport.send("POST", path, payload, batchOptions.signal);
+      ensureOk(answer, "POST");
+      const body = jsonObject(answer, path);
       const { results, billing } = mapBatchResponse(body, profiles.length);
-      return { results, billing, latencyMs: answer.latencyMs, raw: body };
+      return {
+        results,
+        billing,
+        latencyMs: answer.latencyMs,
+        requestId: requestIdOf(answer.headers),
+        raw: body,
+      };
     },
 
     close: () => transport.close(),

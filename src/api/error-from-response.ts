@@ -4,32 +4,78 @@ import {
   AuthenticationError,
   BadRequestError,
   type FluenceApiError,
+  GatewayTimeoutError,
   InsufficientCreditsError,
   InsufficientDataError,
   MultipleMatchesError,
   NotFoundError,
+  QuotaExceededError,
   RateLimitError,
   ServerError,
   UnexpectedStatusError,
+  WrongEndpointError,
 } from "./errors.js";
 import { isRecord, num, str } from "./json-values.js";
 import { parseRetryAfter } from "./retry-timing.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
+/** What errorFromResponse knows of the request, for sentences that name the key or the URL. */
+export interface ResponseContext {
+  /** Lets a refusal name the key's last characters; scrubbed from any server text quoted. */
+  apiKey?: string;
+  /** e.g. "GET". */
+  method?: string;
+  /** The full URL requested. */
+  url?: string;
+  /** True for the single-profile endpoints, whose 404 is an answer about the person. */
+  personEndpoint?: boolean;
+}
+
+const GATEWAY_MISSING_TOKEN = /^missing authentication token$/i;
+
 /**
- * Maps a non-2xx answer to its error class. `context.apiKey`, when given, lets the 401 message name the
- * key's last characters and is scrubbed from any server text quoted in a message.
+ * Maps a non-2xx answer to its error class. Production sits behind AWS API Gateway, which answers some
+ * failures itself with a body of only `{"message": ...}` (CONTRACT.md, "The API as deployed"); those are told
+ * apart from the service's documented bodies here, and nowhere else.
  */
 export function errorFromResponse(
   status: number,
   body: unknown,
   headers: Headers,
-  context: { apiKey?: string } = {},
+  context: ResponseContext = {},
 ): FluenceApiError {
   const fields = isRecord(body) ? body : {};
   const said = serverText(body, context.apiKey);
-  const init = { status, body };
+  const init = { status, body, requestId: requestIdOf(headers) };
+  const gatewaySays = gatewayMessage(body);
+  const where = context.url ? `${context.method ?? "GET"} ${context.url}` : "this request";
+  if (status === 403 && gatewaySays !== undefined && GATEWAY_MISSING_TOKEN.test(gatewaySays)) {
+    return new WrongEndpointError(
+      `The API answered 403 Missing Authentication Token for ${where}: API Gateway says this for a path it does not know, almost always a wrong base URL (a missing or extra stage such as /prod); check --base-url or FLUENCE_BASE_URL.`,
+      { ...init, url: context.url },
+    );
+  }
+  if (status === 403 && gatewaySays !== undefined) {
+    const whose =
+      context.apiKey === undefined ? "the API key" : `the key ending in ${redactKey(context.apiKey)}`;
+    return new AuthenticationError(
+      `The API refused ${whose} (HTTP 403 ${gatewaySays.replace(/[.!]+$/, "")}): the gateway does not know it or it is disabled; check FLUENCE_API_KEY or --api-key-file and that the key is active.`,
+      init,
+    );
+  }
+  if (status === 404 && !(context.personEndpoint && isServiceBody(fields))) {
+    return new WrongEndpointError(
+      `The API has no endpoint at ${where} (HTTP 404): check --base-url or FLUENCE_BASE_URL (a missing or extra path such as /prod).`,
+      { ...init, url: context.url },
+    );
+  }
+  if (status === 429 && isQuotaSpent(said, headers)) {
+    return new QuotaExceededError(
+      `The API key's request quota for this period is spent (HTTP 429${said ? ` ${said.replace(/[.!]+$/, "")}` : ""}); run again after it resets: only the rows not yet enriched are sent.`,
+      init,
+    );
+  }
   if (fields.error_code === "ACCESS_DENIED" || status === 403) {
     // The plan and the upgrade URL belong in the one sentence the user sees (CONTRACT.md: "stop, show
     // tiers and upgrade URL"), wherever the error is reported.
@@ -97,12 +143,56 @@ export function errorFromResponse(
         retryAfterMs: parseRetryAfter(headers),
       });
   }
+  if (status === 504) {
+    return new GatewayTimeoutError(
+      sentence(
+        "The API gateway timed out waiting for the service (HTTP 504); it may still have done the work",
+        said,
+      ),
+      init,
+    );
+  }
   if (status >= 500)
     return new ServerError(sentence(`The API had a server error (HTTP ${status})`, said), init);
   return new UnexpectedStatusError(
     sentence(`The API answered with unexpected HTTP status ${status}`, said),
     init,
   );
+}
+
+/** API Gateway's own answers carry only `message`; the service's carry `error` and often `error_code`. */
+function gatewayMessage(body: unknown): string | undefined {
+  if (!isRecord(body) || body.error !== undefined || body.error_code !== undefined) return undefined;
+  return str(body.message)?.trim();
+}
+
+/** The service answers in its own shape (`error`, often `error_code`); a gateway or a router does not. */
+function isServiceBody(fields: Record<string, unknown>): boolean {
+  return str(fields.error_code) !== undefined || str(fields.error) !== undefined;
+}
+
+/**
+ * A 429 is a spent quota, not throttling, when it speaks of a quota, or says "Limit Exceeded" (API Gateway's
+ * words for a usage plan's quota) rather than naming a rate, and gives no Retry-After of less than an hour:
+ * a throttle comes back in seconds, a monthly quota does not.
+ */
+function isQuotaSpent(said: string | undefined, headers: Headers): boolean {
+  if (!said) return false;
+  const hint = parseRetryAfter(headers);
+  if (hint !== undefined && hint < 3_600_000) return false;
+  return /\bquota\b/i.test(said) || (/\blimit exceeded\b/i.test(said) && !/\brate\b/i.test(said));
+}
+
+/** The id API Gateway stamps on every answer (`x-amzn-RequestId`), for support. */
+export function requestIdOf(headers: Headers): string | undefined {
+  for (const name of ["x-amzn-requestid", "x-amz-apigw-id", "x-request-id"]) {
+    for (const [key, value] of Object.entries(headers)) {
+      if (key.toLowerCase() !== name) continue;
+      const id = Array.isArray(value) ? value[0] : value;
+      if (id?.trim()) return id.trim();
+    }
+  }
+  return undefined;
 }
 
 /** The server's own words, on one line: `error` and `message` when JSON, else a short non-HTML text body. */

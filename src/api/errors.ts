@@ -7,6 +7,8 @@ export interface FluenceApiErrorInit {
   status?: number;
   body?: unknown;
   cause?: unknown;
+  /** The `x-amzn-RequestId` of the answer: the id the vendor's support asks for. */
+  requestId?: string | undefined;
 }
 
 interface BaseInit extends FluenceApiErrorInit {
@@ -21,6 +23,7 @@ export class FluenceApiError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly inDoubt: boolean;
+  readonly requestId: string | undefined;
 
   constructor(message: string, init: BaseInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -30,13 +33,36 @@ export class FluenceApiError extends Error {
     this.code = init.code;
     this.retryable = init.retryable;
     this.inDoubt = init.inDoubt;
+    this.requestId = init.requestId;
   }
 }
 
-/** HTTP 401: the key was refused. */
+/** HTTP 401 from the service, or 403 Forbidden from API Gateway in front of it: the key was refused. */
 export class AuthenticationError extends FluenceApiError {
   constructor(message: string, init: FluenceApiErrorInit = {}) {
     super(message, { status: 401, ...init, code: "AUTH_FAILED", retryable: false, inDoubt: false });
+  }
+}
+
+/**
+ * No such resource: API Gateway's 403 "Missing Authentication Token" (its answer for a path or method it
+ * does not know), or a 404 that is not the service's own per-profile answer. Almost always a wrong base URL.
+ */
+export class WrongEndpointError extends FluenceApiError {
+  readonly url: string | undefined;
+  constructor(message: string, init: FluenceApiErrorInit & { url?: string } = {}) {
+    super(message, { ...init, code: "WRONG_ENDPOINT", retryable: false, inDoubt: false });
+    this.url = init.url;
+  }
+}
+
+/**
+ * HTTP 429 "Limit Exceeded": the usage plan's request quota for the period is spent. Waiting seconds
+ * cannot help (it resets with the next period), so it is not retried; the rows are worth sending again later.
+ */
+export class QuotaExceededError extends FluenceApiError {
+  constructor(message: string, init: FluenceApiErrorInit = {}) {
+    super(message, { status: 429, ...init, code: "QUOTA_EXCEEDED", retryable: false, inDoubt: false });
   }
 }
 
@@ -131,6 +157,21 @@ export class ServerError extends FluenceApiError {
   constructor(message: string, init: FluenceApiErrorInit = {}) {
     const inDoubt = init.status === 502 || init.status === 504;
     super(message, { status: 500, ...init, code: "SERVER_ERROR", retryable: true, inDoubt });
+  }
+
+  /** 502, 503, 504: the server (or the gateway in front of it) is overloaded or failing, not refunding a bug. */
+  get overload(): boolean {
+    return this.status === 502 || this.status === 503 || this.status === 504;
+  }
+}
+
+/**
+ * HTTP 504: the gateway stopped waiting (API Gateway: "Endpoint request timed out" after 29 s) while the
+ * service may finish the work and charge for it. In doubt, and a sign that the batch is too slow.
+ */
+export class GatewayTimeoutError extends ServerError {
+  constructor(message: string, init: FluenceApiErrorInit = {}) {
+    super(message, { ...init, status: 504 });
   }
 }
 

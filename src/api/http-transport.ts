@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { ConnectionError, TimeoutError } from "./errors.js";
 
 /** A complete HTTP answer: the body is always read to the end so the socket goes back to the pool. */
@@ -9,7 +9,10 @@ export interface HttpAnswer {
   /** Parsed JSON, or the raw text when the body is not JSON. */
   body: unknown;
   isJson: boolean;
+  /** From the moment the request was written to a socket to the end of the body. */
   latencyMs: number;
+  /** The full URL requested, for messages. */
+  url: string;
 }
 
 export interface HttpTransport {
@@ -20,9 +23,42 @@ export interface HttpTransport {
 export interface HttpTransportOptions {
   baseUrl: string;
   headers: Record<string, string>;
+  /** Limit for one exchange, counted from the moment the request is on the wire. */
   timeoutMs: number;
-  connections: number;
+  /**
+   * Keep-alive sockets at most; null for no limit. The send loop's concurrency limit is what bounds the
+   * requests in flight: a pool cap below it would queue requests inside undici, unseen by that limit.
+   */
+  connections: number | null;
 }
+
+/** What a request carries through undici's `opaque` so the interceptor can report when it hit the wire. */
+interface WireMark {
+  onWire(): void;
+}
+
+/**
+ * An undici interceptor that tells each request when undici writes it to a socket (onRequestStart runs
+ * right before the headers are written), so latency samples and the deadline never include time spent
+ * waiting for a connection.
+ */
+const markOnWire: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  const mark = ((opts as { opaque?: unknown }).opaque as Partial<WireMark> | null | undefined)?.onWire;
+  if (typeof mark !== "function") return dispatch(opts, handler);
+  return dispatch(opts, {
+    onRequestStart: (controller, context) => {
+      mark();
+      handler.onRequestStart?.(controller, context);
+    },
+    onRequestUpgrade: (controller, statusCode, headers, socket) =>
+      handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onResponseStart: (controller, statusCode, headers, statusMessage) =>
+      handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+  });
+};
 
 // Failures that happen before a byte of the request can reach the server: nothing can have been charged.
 const NOT_SENT_CODES = new Set([
@@ -46,6 +82,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
+  const dispatcher = pool.compose(markOnWire);
   const timedOut = Symbol("timed out");
 
   async function send(
@@ -59,10 +96,20 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const controller = new AbortController();
     const onCallerAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(timedOut), options.timeoutMs);
-    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let onWireAt = performance.now();
+    // The deadline starts when the request is written, not while it waits for a socket (connecting has
+    // its own connectTimeout); a retried write on a fresh socket restarts both.
+    const wire: WireMark = {
+      onWire: () => {
+        onWireAt = performance.now();
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(timedOut), options.timeoutMs);
+      },
+    };
+    const url = `${base.origin}${prefix}${path}`;
     try {
-      const response = await pool.request({
+      const response = await dispatcher.request({
         method,
         path: `${prefix}${path}`,
         headers: options.headers,
@@ -70,9 +117,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         signal: controller.signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
+        opaque: wire,
       });
       const text = await response.body.text();
-      const latencyMs = performance.now() - started;
+      const latencyMs = performance.now() - onWireAt;
       // undici frees the connection just after the body ends; without this turn of the event loop a
       // caller's next request finds it still busy and the pool opens a second socket.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -83,6 +131,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         body: parsed.ok ? parsed.value : text,
         isJson: parsed.ok,
         latencyMs,
+        url,
       };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;

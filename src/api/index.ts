@@ -1,7 +1,7 @@
 export { loadApiKey, redactKey, validateApiKey } from "./api-key.js";
 export { checkBaseUrl, DEFAULT_BASE_URL } from "./base-url.js";
 export { createClient, type FluenceClient, type FluenceClientOptions } from "./client.js";
-export { errorFromResponse } from "./error-from-response.js";
+export { errorFromResponse, requestIdOf } from "./error-from-response.js";
 export {
   AccessDeniedError,
   AuthenticationError,
@@ -9,15 +9,18 @@ export {
   ConnectionError,
   FluenceApiError,
   type FluenceApiErrorInit,
+  GatewayTimeoutError,
   InsufficientCreditsError,
   InsufficientDataError,
   MultipleMatchesError,
   NotFoundError,
   ProtocolError,
+  QuotaExceededError,
   RateLimitError,
   ServerError,
   TimeoutError,
   UnexpectedStatusError,
+  WrongEndpointError,
 } from "./errors.js";
 export { isRecord, num, str } from "./json-values.js";
 export {

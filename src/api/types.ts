@@ -35,8 +35,10 @@ export type ProfileResult =
 export interface BatchOutcome {
   results: ProfileResult[];
   billing: BillingInfo | undefined;
-  /** Wall time of the HTTP exchange as the client saw it. */
+  /** Time of the HTTP exchange, from the moment the request was on the wire. */
   latencyMs: number;
+  /** The answer's `x-amzn-RequestId`, when the gateway sent one. */
+  requestId: string | undefined;
   /** The parsed body, for --debug and for fields this client does not know. */
   raw: unknown;
 }

@@ -14,6 +14,7 @@ export interface ApiFlags {
   baseUrl?: string;
   apiKeyFile?: string;
   timeout?: number;
+  debug?: boolean;
 }
 
 export interface ApiConnection {

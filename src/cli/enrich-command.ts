@@ -18,8 +18,10 @@ interface EnrichFlags extends ApiFlags {
   format: "csv" | "jsonl";
   json?: boolean;
   quiet?: boolean;
+  complete?: boolean;
   batchSize: number;
   concurrency: number | "auto";
+  maxConcurrency: number;
   delay: number;
   rate: number;
   retries: number;
@@ -44,11 +46,13 @@ Examples:
                                                         leads.errors.csv and leads.summary.json
   $ fluence enrich export.csv --map primeiro_nome=Nome --map empresa="Razão Social"
   $ fluence enrich leads.csv --dry-run                  what a run would send and could cost
+  $ fluence enrich leads.csv --complete                 personality and playbooks too (2 credits a person)
   $ crm-export | fluence enrich - --out-dir out/ --json > out/summary.json
   $ fluence enrich leads.errors.csv                     retry the rows that failed (fluence_* columns are ignored)
 
 Exit codes: 0 every row resolved, 2 usage or input error, 3 key or plan refused,
-4 stopped for credits, 5 retryable failures remain (run again later), 130 interrupted.`;
+4 stopped for credits or a spent request quota, 5 retryable failures remain (run again later),
+7 a file or the store could not be written, 8 another run holds the outputs, 130 interrupted.`;
 
 export function registerEnrichCommand(program: Command): void {
   const cmd = program
@@ -64,16 +68,26 @@ export function registerEnrichCommand(program: Command): void {
     .addOption(new Option("--format <format>", "output format").choices(["csv", "jsonl"]).default("csv"))
     .option("--json", "print the summary as JSON on stdout (human output goes to stderr)")
     .option("--quiet", "print only errors")
+    .option(
+      "--complete",
+      "the complete analysis (personality, playbooks) through /crm_batch: 2 credits per enriched person",
+    )
     .option("--batch-size <n>", "profiles per request, 1-10", intIn(1, 10), DEFAULT_ENRICH_SETTINGS.batchSize)
     .option(
       "--concurrency <n|auto>",
-      "batches in flight (auto: as many as the rate limit can use)",
+      "batches in flight (auto: what the rate needs at the measured latency; n: a fixed ceiling)",
       concurrency,
       "auto",
     )
     .option(
+      "--max-concurrency <n>",
+      "hard ceiling of --concurrency auto",
+      intIn(1, 256),
+      DEFAULT_ENRICH_SETTINGS.maxConcurrency,
+    )
+    .option(
       "--delay <ms>",
-      "minimum gap between batch starts",
+      "minimum gap between batch starts (default 0: the rate's own spacing)",
       nonNegativeInt,
       DEFAULT_ENRICH_SETTINGS.delayMs,
     )
@@ -140,7 +154,7 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const progress = progressDisplay(out);
+  const progress = progressDisplay(out, { debug: flags.debug === true });
   try {
     const options: EnrichOptions = {
       input,
@@ -155,8 +169,10 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       bom: flags.bom,
       escapeFormulas: flags.escapeFormulas,
       client: conn.client,
+      complete: flags.complete,
       batchSize: flags.batchSize,
       concurrency: flags.concurrency,
+      maxConcurrency: flags.maxConcurrency,
       delayMs: flags.delay,
       ratePerMinute: flags.rate,
       retries: flags.retries,

@@ -6,18 +6,23 @@ import { colorLevel, type TerminalOutput } from "./terminal-output.js";
 /** Without a terminal (cron, CI) at most one plain line per this many ms. */
 export const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
 
+/** Cells of the progress bar. */
+const BAR_WIDTH = 20;
+
 export interface ProgressDisplay {
   events: EnrichEvents;
   stop(): void;
 }
 
 /**
- * Live progress for `enrich`: an ora spinner on a TTY, otherwise a plain line at most every 10 s with
- * no escape codes. Notices (rate-limit backoff, stale in-flight profiles) always get their own line.
+ * Live progress for `enrich`: on a TTY a bar (done / total, percent, ETA, batches in flight and the
+ * current limit) drawn in ora's line, otherwise a plain line at most every 10 s with no escape codes.
+ * Notices (rate-limit backoff, stale in-flight profiles) always get their own line; with `debug`, so does
+ * every failed request, with the gateway's request id.
  */
 export function progressDisplay(
   out: TerminalOutput,
-  options: { now?: () => number; intervalMs?: number } = {},
+  options: { now?: () => number; intervalMs?: number; debug?: boolean } = {},
 ): ProgressDisplay {
   const stream = process.stderr;
   const now = options.now ?? Date.now;
@@ -44,6 +49,11 @@ export function progressDisplay(
       stream.write(`fluence: ${text}\n`);
     }
   };
+  const line = (text: string) => {
+    spinner?.clear();
+    out.warn(`fluence: ${text}`);
+    spinner?.render();
+  };
 
   const events: EnrichEvents = {
     onPlanned: (plan) => {
@@ -52,9 +62,11 @@ export function progressDisplay(
       if (plan.duplicates) parts.push(`${formatCount(plan.duplicates)} duplicates`);
       if (plan.fromStore) parts.push(`${formatCount(plan.fromStore)} from the store`);
       parts.push(`${formatCount(plan.peopleToSend)} people to send`);
-      show(`planned: ${parts.join(", ")}`, true);
+      // Its own line on a terminal too: sending may already be under way, and the bar would hide it.
+      if (tty) line(`planned: ${parts.join(", ")}`);
+      else show(`planned: ${parts.join(", ")}`, true);
     },
-    onProgress: (p) => show(progressLine(p) + backoffNote),
+    onProgress: (p) => show((tty ? progressBar(p) : progressLine(p)) + backoffNote),
     onBackoff: (info) => {
       if (!info.reason.includes("429")) return;
       backoffNote = `, slowing down after a rate limit (waiting ${formatDuration(info.delayMs)})`;
@@ -66,10 +78,14 @@ export function progressDisplay(
         );
       } else if (spinner) spinner.text = `${spinner.text.replace(/, slowing down.*$/, "")}${backoffNote}`;
     },
-    onNotice: (message) => {
-      spinner?.clear();
-      out.warn(`fluence: ${message}`);
-      spinner?.render();
+    onNotice: line,
+    onRequestFailed: (f) => {
+      if (!options.debug) return;
+      const status = f.status === null ? "no answer" : `HTTP ${f.status}`;
+      const id = f.request_id ? `, x-amzn-RequestId ${f.request_id}` : "";
+      line(
+        `request failed: POST ${f.endpoint} (${f.profiles} profiles) ${status} ${f.code}${id}: ${f.message}`,
+      );
     },
   };
 
@@ -86,12 +102,34 @@ export function progressDisplay(
 export function progressLine(p: EnrichProgress): string {
   const resolved = p.peopleDone + p.peopleFailed;
   const parts = [
-    `${formatCount(resolved)}/${formatCount(p.peopleTotal)} people`,
+    `${formatCount(resolved)}/${formatCount(p.peopleTotal)}${p.planning ? "+" : ""} people`,
     `${formatCount(p.enriched)} enriched`,
     `${formatCount(p.peopleFailed)} failed`,
     `${formatCount(p.creditsUsed)} credits`,
     `${Math.round(p.pacePerMinute)}/min`,
+    `${p.inFlight} in flight (limit ${p.limit})`,
   ];
-  if (p.etaMs !== undefined && resolved < p.peopleTotal) parts.push(`ETA ${formatDuration(p.etaMs)}`);
+  if (p.etaMs !== undefined && resolved < p.peopleTotal && !p.planning) {
+    parts.push(`ETA ${formatDuration(p.etaMs)}`);
+  }
   return parts.join(", ");
+}
+
+/** `[████████░░░░] 412/1,000 41% · ETA 1m 12s · 29 in flight (limit 34) · 412 enriched, 0 failed, 412 credits` */
+export function progressBar(p: EnrichProgress): string {
+  const resolved = p.peopleDone + p.peopleFailed;
+  const fraction = p.peopleTotal > 0 ? Math.min(1, resolved / p.peopleTotal) : 0;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = `[${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}]`;
+  const total = `${formatCount(p.peopleTotal)}${p.planning ? "+" : ""}`;
+  const eta =
+    p.etaMs !== undefined && resolved < p.peopleTotal && !p.planning
+      ? `ETA ${formatDuration(p.etaMs)}`
+      : "ETA …";
+  return [
+    `${bar} ${formatCount(resolved)}/${total} ${Math.floor(fraction * 100)}%`,
+    eta,
+    `${p.inFlight} in flight (limit ${p.limit})`,
+    `${formatCount(p.enriched)} enriched, ${formatCount(p.peopleFailed)} failed, ${formatCount(p.creditsUsed)} credits`,
+  ].join(" · ");
 }

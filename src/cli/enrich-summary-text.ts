@@ -28,8 +28,27 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
   }
   const remaining = s.credits_remaining === null ? "unknown" : formatCount(s.credits_remaining);
   lines.push(
-    `  Credits: ${formatCount(s.credits_used)} used, ${remaining} remaining${s.plan ? ` (${s.plan})` : ""}${s.credits_saved ? `, ${formatCount(s.credits_saved)} saved by the store` : ""}.`,
+    `  Credits: ${formatCount(s.credits_used)} used, ${remaining} remaining${s.plan ? ` (${s.plan})` : ""}${s.credits_saved ? `, ${formatCount(s.credits_saved)} saved by the store` : ""}; ${s.analysis} analysis, ${s.credits_per_profile} credit${s.credits_per_profile === 1 ? "" : "s"} a person.`,
   );
+  if (s.batches > 0) {
+    const latency = s.latency_ms
+      ? `, latency p50 ${formatDuration(s.latency_ms.p50)} / p95 ${formatDuration(s.latency_ms.p95)}`
+      : "";
+    lines.push(
+      `  Requests: ${formatCount(s.batches)} batches, at most ${s.max_in_flight} in flight (limit at the end ${s.concurrency_limit})${latency}.`,
+    );
+  }
+  if (s.gateway_timeouts > 0) {
+    const sizes = Object.entries(s.batch_sizes)
+      .sort((a, b) => Number(b[0]) - Number(a[0]))
+      .map(([size, n]) => `${formatCount(n)} of ${size}`)
+      .join(", ");
+    lines.push(
+      c.yellow(
+        `  The API gateway timed out ${formatCount(s.gateway_timeouts)} time(s) (HTTP 504); batches were made smaller (${sizes}).`,
+      ),
+    );
+  }
   if (s.in_doubt > 0) {
     lines.push(
       c.yellow(
@@ -45,6 +64,10 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
   const stops: Record<string, string> = {
     credits: "Stopped: the credit balance ran out; the rest is in the errors file as INSUFFICIENT_CREDITS.",
     budget: "Stopped: --max-credits was reached; the rest is in the errors file as BUDGET_EXCEEDED.",
+    quota:
+      "Stopped: the key's request quota for this period is spent; the rest is in the errors file as QUOTA_EXCEEDED.",
+    rate_limited:
+      "Stopped: the API refused every request as rate-limited; the rest is in the errors file as RATE_LIMITED.",
     interrupted: "Interrupted: the rows not sent are in the errors file as INTERRUPTED; run again to finish.",
   };
   if (s.stopped && stops[s.stopped]) lines.push(c.yellow(`  ${stops[s.stopped]}`));
@@ -55,12 +78,19 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
 
 export function dryRunText(r: DryRunReport): string {
   const balance = r.credits_remaining === null ? "unknown" : formatCount(r.credits_remaining);
+  const quota =
+    r.monthly_request_quota === null
+      ? "the plan's monthly request quota is unknown"
+      : `the plan allows ${formatCount(r.monthly_request_quota)} a month${r.requests_used === null ? "" : `, ${formatCount(r.requests_used)} used`}`;
   return [
     `Dry run of ${r.input}: nothing was sent, charged or written.`,
     `  Rows: ${formatCount(r.rows)} (${formatCount(r.invalid)} invalid, ${formatCount(r.duplicates)} duplicates, ${formatCount(r.from_store)} from the store)`,
+    `  Analysis: ${r.analysis}, ${r.credits_per_profile} credit${r.credits_per_profile === 1 ? "" : "s"} per enriched person`,
     `  To send: ${formatCount(r.profiles_to_send)} people in ${formatCount(r.batches)} batches, costing at most ${formatCount(r.max_credits_cost)} credits`,
+    `  Requests: ${formatCount(r.requests_needed)} (${quota})`,
     `  Balance: ${balance}${r.plan ? ` (${r.plan})` : ""}`,
     `  Estimated time: about ${formatDuration(r.estimated_ms)} at the chosen pace`,
+    ...(r.quota_warning ? [`  Warning: ${r.quota_warning}`] : []),
     ...(r.exit_code === 4
       ? ["  The balance is below the maximum cost: the run would stop when the credits run out."]
       : []),

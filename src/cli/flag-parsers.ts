@@ -25,9 +25,9 @@ export function nonNegativeInt(value: string): number {
 export function concurrency(value: string): number | "auto" {
   if (value === "auto") return "auto";
   try {
-    return intIn(1, 50)(value);
+    return intIn(1, 256)(value);
   } catch {
-    throw new InvalidArgumentError('expected "auto" or a whole number from 1 to 50.');
+    throw new InvalidArgumentError('expected "auto" or a whole number from 1 to 256.');
   }
 }
 

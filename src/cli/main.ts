@@ -61,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof FluenceApiError) {
       process.stderr.write(`fluence: ${error.message}\n`);
+      if (debug && error.requestId) process.stderr.write(`x-amzn-RequestId: ${error.requestId}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
       return exitCodeForApiError(error);
     }

@@ -1,20 +1,23 @@
 import type { BillingCheck } from "./enrich-types.js";
 
 /**
- * Users pay for every credit: compare what the API said it charged with what we got, and with how far
- * the balance moved. Another process using the same key in the meantime also shows up as a mismatch.
+ * Users pay for every credit: compare what the API said it charged with what the successes should have
+ * cost (each answer's creditos_por_perfil: 1 basic, 2 complete), and with how far the balance moved.
+ * Another process using the same key in the meantime also shows up as a mismatch.
  */
 export function checkBilling(input: {
   creditsReported: number;
   successes: number;
+  /** What the successes should have cost, in credits. */
+  expectedCharge: number;
   inDoubt: number;
   balanceBefore: number | undefined;
   balanceAfter: number | undefined;
 }): BillingCheck {
   const problems: string[] = [];
-  if (input.creditsReported !== input.successes) {
+  if (input.creditsReported !== input.expectedCharge) {
     problems.push(
-      `the API reported ${input.creditsReported} credits used for ${input.successes} successful profiles`,
+      `the API reported ${input.creditsReported} credits used for ${input.successes} successful profiles, which should cost ${input.expectedCharge}`,
     );
   }
   const drop =

@@ -1,5 +1,7 @@
 import type { FluenceClient } from "../api/index.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
+import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
+import type { FailedRequest, SendStop } from "../send/send-report.js";
 
 /** Everything `runEnrich` needs; the CLI maps flags onto it. Defaults in DEFAULT_ENRICH_SETTINGS. */
 export interface EnrichOptions {
@@ -21,11 +23,15 @@ export interface EnrichOptions {
   /** Default "api". */
   escapeFormulas?: FormulaEscape;
   client: FluenceClient;
+  /** The complete analysis through /crm_batch (2 credits a person) instead of the basic one. Default false. */
+  complete?: boolean;
   /** 1..10, default 10. */
   batchSize?: number;
-  /** Batches in flight: a number, or "auto" (default). */
+  /** Batches in flight: a fixed ceiling, or "auto" (default: what the rate needs at the measured latency). */
   concurrency?: number | "auto";
-  /** Minimum gap between batch starts, ms. Default 500. */
+  /** Hard ceiling of "auto". Default 64. */
+  maxConcurrency?: number;
+  /** Minimum gap between batch starts, ms. Default 0 (the rate's own spacing). */
   delayMs?: number;
   /** Requests per minute ceiling. Default 100. */
   ratePerMinute?: number;
@@ -49,7 +55,8 @@ export interface EnrichOptions {
 export const DEFAULT_ENRICH_SETTINGS = {
   batchSize: 10,
   concurrency: "auto" as number | "auto",
-  delayMs: 500,
+  maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+  delayMs: 0,
   ratePerMinute: 100,
   retries: 4,
   maxAgeMs: 30 * 24 * 3600 * 1000,
@@ -59,14 +66,18 @@ export const DEFAULT_ENRICH_SETTINGS = {
 
 /** A snapshot for progress displays. */
 export interface EnrichProgress {
-  /** Distinct people to send in this run. */
+  /** Distinct people to send in this run (so far, while `planning`). */
   peopleTotal: number;
+  /** The plan pass is still reading the input: peopleTotal may grow. */
+  planning: boolean;
   peopleDone: number;
   peopleFailed: number;
   enriched: number;
   creditsUsed: number;
   batches: number;
   inFlight: number;
+  /** Batches that may be in flight now. */
+  limit: number;
   elapsedMs: number;
   /** Profiles resolved per minute so far. */
   pacePerMinute: number;
@@ -88,6 +99,8 @@ export interface EnrichEvents {
   onProgress?(progress: EnrichProgress): void;
   onBackoff?(info: { reason: string; delayMs: number }): void;
   onNotice?(message: string): void;
+  /** Every failed batch request, as it fails (the CLI prints them under --debug). */
+  onRequestFailed?(failure: FailedRequest): void;
 }
 
 export interface BillingCheck {
@@ -102,6 +115,10 @@ export interface BillingCheck {
 
 export interface EnrichSummary {
   input: string;
+  /** "basic" (/crm_basico_batch) or "complete" (/crm_batch). */
+  analysis: "basic" | "complete";
+  /** Credits a successfully enriched person costs with that analysis. */
+  credits_per_profile: number;
   rows: number;
   enriched: number;
   failed: number;
@@ -121,9 +138,24 @@ export interface EnrichSummary {
   errors_by_code: Record<string, number>;
   retryable_failures: number;
   billing_check: BillingCheck;
-  stopped: "credits" | "budget" | "interrupted" | "auth" | null;
+  stopped: SendStop | null;
   /** Why the run stopped early, as one sentence for the user. */
   stop_message: string | null;
+  /** Most batches in flight at once. */
+  max_in_flight: number;
+  /** The concurrency limit when the run ended (adapted to the server's answers). */
+  concurrency_limit: number;
+  /** Starts per minute the pacer allowed when the run ended (below --rate after throttling). */
+  rate_per_minute: number;
+  /** Batch latency, from the moment a request was on the wire; null when no batch was answered. */
+  latency_ms: { p50: number; p95: number } | null;
+  /** 504s from the gateway (answers lost after the service may have charged). */
+  gateway_timeouts: number;
+  /** Batches sent per size, e.g. { "10": 98, "5": 4 }: smaller after recurring gateway timeouts. */
+  batch_sizes: Record<string, number>;
+  /** Requests that failed (first 100), with the gateway's request id for support. */
+  failed_requests: FailedRequest[];
+  failed_request_count: number;
   duration_ms: number;
   exit_code: number;
   outputs: { enriched: string; errors: string; summary: string };
@@ -133,12 +165,22 @@ export interface EnrichSummary {
 export interface DryRunReport {
   dry_run: true;
   input: string;
+  analysis: "basic" | "complete";
+  credits_per_profile: number;
   rows: number;
   invalid: number;
   duplicates: number;
   from_store: number;
   profiles_to_send: number;
   batches: number;
+  /** Requests the run needs (one per batch; retries add more): quotas count requests, not profiles. */
+  requests_needed: number;
+  /** The plan's monthly request quota (`cota_mensal`), when /creditos reports it. */
+  monthly_request_quota: number | null;
+  /** Requests used this period, when /creditos reports it. */
+  requests_used: number | null;
+  /** One sentence when the run needs more requests than the quota allows (or has left); else null. */
+  quota_warning: string | null;
   max_credits_cost: number;
   credits_remaining: number | null;
   plan: string | null;

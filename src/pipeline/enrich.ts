@@ -7,15 +7,19 @@ import {
   AuthenticationError,
   DEFAULT_RETRY_POLICY,
   type FluenceClient,
+  WrongEndpointError,
   withRetries,
 } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
-import { ENDPOINT_OF, type OutcomeStore, openStore } from "../store/index.js";
+import { CreditGuard } from "../send/credit-guard.js";
+import { FlowControl } from "../send/flow-control.js";
+import { BatchSender } from "../send/send-batches.js";
+import type { SendReport } from "../send/send-report.js";
+import { type Analysis, ENDPOINT_OF, type OutcomeStore, openStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
-import { CreditGuard } from "./credit-guard.js";
 import {
   DEFAULT_ENRICH_SETTINGS,
   type DryRunReport,
@@ -24,21 +28,27 @@ import {
   type EnrichPlanInfo,
   type EnrichSummary,
 } from "./enrich-types.js";
-import { planPass, writePass } from "./input-passes.js";
+import { type PlanPassResult, planPass, writePass } from "./input-passes.js";
 import { resolveOutputPaths } from "./output-paths.js";
 import { OutputWriters } from "./output-writers.js";
-import { Pacer } from "./pacer.js";
 import { RowTally } from "./row-tally.js";
 import { RunLedger } from "./run-ledger.js";
 import { buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
-import { type SendReport, sendBatches } from "./send-batches.js";
 
 /** The store keys outcomes by endpoint: a basic analysis is not a complete one. */
 export const BATCH_ENDPOINT = ENDPOINT_OF.basic;
 
+/** Credits one successfully enriched person costs, per analysis. */
+export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({
+  basic: 1,
+  complete: 2,
+});
+
 /**
  * Reads the input, plans, sends what the store does not already know, and writes every row to the
- * enriched or the errors output in input order. Outputs are a function of (input, store).
+ * enriched or the errors output in input order. Outputs are a function of (input, store). The plan pass and
+ * the free /creditos preflight start together, and the first batch leaves as soon as the preflight has
+ * answered, while the plan pass may still be reading a large file.
  */
 export async function runEnrich(
   options: EnrichOptions,
@@ -47,14 +57,19 @@ export async function runEnrich(
   const started = Date.now();
   const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
   const now = options.now ?? Date.now;
+  const analysis: Analysis = options.complete ? "complete" : "basic";
   const paths = resolveOutputPaths({ ...options, format: settings.format });
+  // The free preflight goes out first: its round trip overlaps opening the input, the store and the plan.
+  const preflight = readCredits(options.client, events);
+  preflight.catch(() => {});
 
   const input = await openCsvInput(options.input, options.read);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
+  const stopPlanning = new AbortController();
+  let planning: Promise<PlanPassResult> | undefined;
   let store: OutcomeStore | undefined;
   let ledger: RunLedger | undefined;
   let out: OutputWriters | undefined;
-  const analysis = "basic" as const;
   try {
     const mapping = resolveColumns(input.info.header, options.mapping);
     store = await openStore(options.storePath ?? scratchStore!);
@@ -68,9 +83,7 @@ export async function runEnrich(
       );
     }
     ledger = new RunLedger();
-    const before = await readCredits(options.client, events);
     const freshSince = settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now();
-
     const writerSettings = {
       enrichedPath: paths.enriched,
       errorsPath: paths.errors,
@@ -81,7 +94,9 @@ export async function runEnrich(
     };
     out = options.dryRun ? undefined : await OutputWriters.open(input.info.header, mapping, writerSettings);
     let tally = new RowTally();
-    const planned = await planPass({
+
+    let sender: BatchSender | undefined;
+    planning = planPass({
       input,
       mapping,
       ledger,
@@ -89,66 +104,79 @@ export async function runEnrich(
       analysis,
       freshSince,
       ...(out ? { speculative: { out, tally } } : {}),
+      onQueued: () => sender?.wake(),
+      signal: stopPlanning.signal,
     });
-    const peopleToSend = ledger.peopleCount();
-    const plan: EnrichPlanInfo = {
-      rows: planned.rows,
-      invalid: planned.invalid,
-      duplicates: planned.duplicates,
-      fromStore: planned.fromStore,
-      peopleToSend,
-      staleInFlight: run.staleInflight,
-    };
-    events.onPlanned?.(plan);
+    // Keep a failed plan pass from going unhandled while the preflight is awaited; it is awaited below.
+    planning.catch(() => {});
+    const before = await preflight;
+    const perProfile = CREDITS_PER_PROFILE[analysis];
 
     if (options.dryRun) {
-      return dryRunReport(options.input, plan, settings, before, options.maxCredits);
+      const plan = planInfo(await planning, ledger, run.staleInflight);
+      events.onPlanned?.(plan);
+      return dryRunReport({ input: options.input, plan, settings, before, analysis, perProfile, options });
     }
 
-    const credits = new CreditGuard({ balance: before?.creditos_restantes, maxCredits: options.maxCredits });
-    const pacer = new Pacer({
-      delayMs: settings.delayMs,
-      ratePerMinute: settings.ratePerMinute,
+    const flow = new FlowControl({
       concurrency: settings.concurrency,
+      maxConcurrency: settings.maxConcurrency,
+      batchSize: settings.batchSize,
+      pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs },
       now,
     });
-    let report: SendReport | undefined;
-    if (peopleToSend > 0) {
-      const sendStart = Date.now();
-      report = await sendBatches({
-        client: options.client,
-        store,
-        ledger,
-        runId: run.runId,
-        analysis,
-        freshSince,
-        batchSize: settings.batchSize,
-        retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
-        pacer,
-        credits,
-        signal: options.signal,
-        random: options.random ?? Math.random,
-        now,
-        onBackoff: (info) => events.onBackoff?.(info),
-        onSettled: (r) => {
-          const elapsedMs = Date.now() - sendStart;
-          const resolved = r.peopleDone + r.peopleFailed;
-          const pace = elapsedMs > 0 ? (resolved / elapsedMs) * 60_000 : 0;
-          events.onProgress?.({
-            peopleTotal: peopleToSend,
-            peopleDone: r.peopleDone,
-            peopleFailed: r.peopleFailed,
-            enriched: r.enriched,
-            creditsUsed: r.creditsUsed,
-            batches: r.batches,
-            inFlight: pacer.inFlight,
-            elapsedMs,
-            pacePerMinute: pace,
-            etaMs: pace > 0 ? ((peopleToSend - resolved) / pace) * 60_000 : undefined,
-          });
-        },
-      });
-    }
+    const sendStart = Date.now();
+    const activeLedger = ledger;
+    let planDone = false;
+    sender = new BatchSender({
+      client: options.client,
+      store,
+      ledger,
+      runId: run.runId,
+      analysis,
+      freshSince,
+      retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
+      flow,
+      credits: new CreditGuard({
+        balance: before?.creditos_restantes,
+        maxCredits: options.maxCredits,
+        creditsPerProfile: perProfile,
+      }),
+      signal: options.signal,
+      random: options.random ?? Math.random,
+      now,
+      onBackoff: (info) => events.onBackoff?.(info),
+      onRequestFailed: (failure) => events.onRequestFailed?.(failure),
+      onSettled: (r) => {
+        const elapsedMs = Date.now() - sendStart;
+        const resolved = r.peopleDone + r.peopleFailed;
+        const total = activeLedger.peopleCount();
+        const pace = elapsedMs > 0 ? (resolved / elapsedMs) * 60_000 : 0;
+        events.onProgress?.({
+          peopleTotal: total,
+          planning: !planDone,
+          peopleDone: r.peopleDone,
+          peopleFailed: r.peopleFailed,
+          enriched: r.enriched,
+          creditsUsed: r.creditsUsed,
+          batches: r.batches,
+          inFlight: flow.inflight,
+          limit: flow.limit,
+          elapsedMs,
+          pacePerMinute: pace,
+          etaMs: pace > 0 ? ((total - resolved) / pace) * 60_000 : undefined,
+        });
+      },
+    });
+    const sending = sender.run();
+    // If sending fails (the store gave out), the plan pass must not keep reading and writing.
+    sending.catch(() => stopPlanning.abort());
+    const planned = await planning;
+    planDone = true;
+    sender.planningDone();
+    events.onPlanned?.(planInfo(planned, ledger, run.staleInflight));
+    const report: SendReport = await sending;
+    const peopleToSend = ledger.peopleCount();
 
     if (!planned.written) {
       tally = new RowTally();
@@ -168,22 +196,26 @@ export async function runEnrich(
     await out!.commit();
     await store.endRun(run.runId);
 
-    const after =
-      report && report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
+    const after = report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
     const summary = buildSummary({
       input: options.input,
+      analysis,
+      perProfile,
       tally,
-      report,
+      report: peopleToSend > 0 || report.batches > 0 ? report : undefined,
+      flow,
       before,
       after,
       paths,
-      storePath: options.storePath === null ? null : store.location,
+      storeLocation: options.storePath === null ? null : store.location,
       started,
       staleInFlight: run.staleInflight,
     });
     await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (error) {
+    stopPlanning.abort();
+    await planning?.catch(() => {});
     await out?.abort();
     throw error;
   } finally {
@@ -194,7 +226,21 @@ export async function runEnrich(
   }
 }
 
-/** The free /creditos call: the balance before and after, and an early, free check of the key. */
+function planInfo(planned: PlanPassResult, ledger: RunLedger, staleInFlight: number): EnrichPlanInfo {
+  return {
+    rows: planned.rows,
+    invalid: planned.invalid,
+    duplicates: planned.duplicates,
+    fromStore: planned.fromStore,
+    peopleToSend: ledger.peopleCount(),
+    staleInFlight,
+  };
+}
+
+/**
+ * The free /creditos call: the balance before and after, and an early, free check of the key and the base
+ * URL: a refused key (exit 3) or a wrong base URL (exit 2) stops the run before any batch is sent.
+ */
 async function readCredits(client: FluenceClient, events: EnrichEvents): Promise<CreditsInfo | undefined> {
   try {
     return await withRetries(() => client.credits(), { policy: { retries: 2 } });
@@ -202,6 +248,7 @@ async function readCredits(client: FluenceClient, events: EnrichEvents): Promise
     if (error instanceof AuthenticationError || error instanceof AccessDeniedError) {
       throw new UserError(error.message, EXIT.auth);
     }
+    if (error instanceof WrongEndpointError) throw new UserError(error.message, EXIT.usage);
     events.onNotice?.(
       `Could not read the credit balance (${(error as Error).message}); going on without it.`,
     );

@@ -66,6 +66,10 @@ export interface PlanPassArgs {
   freshSince: number;
   /** When given, rows are written as they are planned for as long as every row is already known. */
   speculative?: { out: OutputWriters; tally: RowTally };
+  /** After each chunk that queued people, so a sender already running picks them up. */
+  onQueued?: () => void;
+  /** Stops the pass between chunks (the run failed elsewhere). */
+  signal?: AbortSignal;
 }
 
 export interface PlanPassResult {
@@ -85,6 +89,7 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
   const seen = new FingerprintSet();
   let speculative = args.speculative;
   for await (const chunk of scanChunks(args.input, args.mapping)) {
+    args.signal?.throwIfAborted();
     result.rows += chunk.length;
     const fps = fpsOf(chunk);
     result.invalid += chunk.length - fps.length;
@@ -100,6 +105,7 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
       else toSend.push({ ...row.person, seq: row.record.row });
     }
     args.ledger.addQueued(toSend);
+    if (toSend.length > 0) args.onQueued?.();
     if (speculative && !(await writeKnownChunk(chunk, stored, firsts, speculative))) {
       await speculative.out.abort();
       speculative = undefined;

@@ -22,15 +22,24 @@ const KNOWN: Record<string, RowErrorInfo> = {
   },
   ACCESS_DENIED: {
     retryable: false,
-    advice: "your plan cannot use the CRM endpoints; upgrade to a CRM plan",
+    advice: "your plan cannot use this endpoint; upgrade the plan (the message names where)",
   },
   AUTH_FAILED: { retryable: false, advice: "check FLUENCE_API_KEY or --api-key-file" },
+  WRONG_ENDPOINT: {
+    retryable: false,
+    advice: "check --base-url or FLUENCE_BASE_URL (a missing or extra /prod)",
+  },
   RATE_LIMITED: { retryable: true, advice: "run again later, or lower --rate" },
   SERVER_ERROR: { retryable: true, advice: "the API failed; run again later" },
   NETWORK_ERROR: { retryable: true, advice: "check the connection and run again" },
   TIMEOUT: { retryable: true, advice: "run again, or raise --timeout" },
   PROTOCOL_ERROR: { retryable: true, advice: "the API answered something unreadable; run again" },
   INSUFFICIENT_CREDITS: { retryable: true, advice: "buy credits, then run again: only these rows are sent" },
+  QUOTA_EXCEEDED: {
+    retryable: true,
+    advice:
+      "the key's request quota for the period is spent; run again after it resets: only these rows are sent",
+  },
   BUDGET_EXCEEDED: {
     retryable: true,
     advice: "raise --max-credits, then run again: only these rows are sent",

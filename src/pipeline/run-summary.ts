@@ -1,14 +1,16 @@
 import { type FluenceApiError, num, str } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
+import type { FlowControl } from "../send/flow-control.js";
+import { RatePacer } from "../send/rate-pacer.js";
+import type { SendReport, SendStop } from "../send/send-report.js";
+import type { Analysis } from "../store/index.js";
 import { checkBilling } from "./billing-check.js";
 import type { DEFAULT_ENRICH_SETTINGS, DryRunReport, EnrichPlanInfo, EnrichSummary } from "./enrich-types.js";
-import { Pacer } from "./pacer.js";
 import type { PendingReason, RowTally } from "./row-tally.js";
-import type { SendReport } from "./send-batches.js";
 
-/** Assumed per-batch latency for dry-run estimates before any is measured (the docs quote 15-20 s for 10). */
-const ASSUMED_BATCH_LATENCY_MS = 15_000;
+/** Assumed per-batch latency for dry-run estimates, before any is measured (the docs: 15-20 s for 10). */
+const ASSUMED_BATCH_LATENCY_MS = 17_500;
 
 /** Why the people still queued at the end were not sent, as the code and sentence of their rows. */
 export function pendingReason(report: SendReport | undefined): PendingReason {
@@ -24,7 +26,20 @@ export function pendingReason(report: SendReport | undefined): PendingReason {
         code: "BUDGET_EXCEEDED",
         message: "Not sent: --max-credits was reached. Raise it, then run again; only these rows are sent.",
       };
-    case "auth": {
+    case "quota":
+      return {
+        code: "QUOTA_EXCEEDED",
+        message:
+          "Not sent: the API key's request quota for this period is spent. Run again after it resets; only these rows are sent.",
+      };
+    case "rate_limited":
+      return {
+        code: "RATE_LIMITED",
+        message:
+          "Not sent: the API refused every request as rate-limited (HTTP 429). Run again later; only these rows are sent.",
+      };
+    case "auth":
+    case "endpoint": {
       const fatal = report.fatal as FluenceApiError;
       return { code: fatal.code, message: fatal.message };
     }
@@ -36,39 +51,45 @@ export function pendingReason(report: SendReport | undefined): PendingReason {
   }
 }
 
+const EXIT_FOR_STOP: Record<SendStop, number> = {
+  auth: EXIT.auth,
+  endpoint: EXIT.usage,
+  credits: EXIT.credits,
+  budget: EXIT.credits,
+  quota: EXIT.credits,
+  rate_limited: EXIT.retryable,
+  interrupted: EXIT.interrupted,
+};
+
 export function buildSummary(args: {
   input: string;
+  analysis: Analysis;
+  perProfile: number;
   tally: RowTally;
   report: SendReport | undefined;
+  flow: FlowControl;
   before: CreditsInfo | undefined;
   after: CreditsInfo | undefined;
   paths: { enriched: string; errors: string; summary: string };
-  storePath: string | null;
+  storeLocation: string | null;
   started: number;
   staleInFlight: number;
 }): EnrichSummary {
-  const { tally, report } = args;
+  const { tally, report, flow } = args;
   const stop = report?.stop ?? null;
   const balanceAfter = num(args.after?.creditos_restantes) ?? num(report?.lastBilling?.creditos_restantes);
-  const exit =
-    stop === "auth"
-      ? EXIT.auth
-      : stop === "credits" || stop === "budget"
-        ? EXIT.credits
-        : stop === "interrupted"
-          ? EXIT.interrupted
-          : tally.retryableFailures > 0
-            ? EXIT.retryable
-            : EXIT.ok;
+  const exit = stop !== null ? EXIT_FOR_STOP[stop] : tally.retryableFailures > 0 ? EXIT.retryable : EXIT.ok;
   return {
     input: args.input,
+    analysis: args.analysis,
+    credits_per_profile: args.perProfile,
     rows: tally.rows,
     enriched: tally.enriched,
     failed: tally.failed,
     invalid: tally.invalid,
     duplicates: tally.duplicates,
     from_store: tally.fromStore,
-    credits_saved: tally.creditsSaved,
+    credits_saved: tally.creditsSaved * args.perProfile,
     batches: report?.batches ?? 0,
     profiles_sent: report?.profilesSent ?? 0,
     retries: report?.retries ?? 0,
@@ -87,6 +108,7 @@ export function buildSummary(args: {
     billing_check: checkBilling({
       creditsReported: report?.creditsUsed ?? 0,
       successes: report?.successes ?? 0,
+      expectedCharge: report?.expectedCharge ?? 0,
       inDoubt: report?.inDoubt ?? 0,
       balanceBefore: num(args.before?.creditos_restantes),
       balanceAfter:
@@ -96,48 +118,90 @@ export function buildSummary(args: {
     }),
     stopped: stop,
     stop_message: stop ? pendingReason(report).message : null,
+    max_in_flight: flow.maxInflight,
+    concurrency_limit: flow.limit,
+    rate_per_minute: Math.round(flow.pacer.ratePerMinute * 10) / 10,
+    latency_ms: flow.latency.summary(),
+    gateway_timeouts: report?.gatewayTimeouts ?? 0,
+    batch_sizes: report?.batchSizes ?? {},
+    failed_requests: report?.failedRequests ?? [],
+    failed_request_count: report?.failedRequestCount ?? 0,
     duration_ms: Date.now() - args.started,
     exit_code: exit,
     outputs: args.paths,
-    store: args.storePath,
+    store: args.storeLocation,
   };
 }
 
-export function dryRunReport(
-  input: string,
-  plan: EnrichPlanInfo,
-  settings: typeof DEFAULT_ENRICH_SETTINGS & { delayMs: number; ratePerMinute: number },
-  before: CreditsInfo | undefined,
-  maxCredits: number | undefined,
-): DryRunReport {
-  const toSend = maxCredits !== undefined ? Math.min(plan.peopleToSend, maxCredits) : plan.peopleToSend;
+/**
+ * What a run would send and cost, without sending. The time estimate is the ideal at the plan's rate and
+ * the docs' latency: (batches - 1) x 60/rate + one latency, or the concurrency ceiling's bound if lower.
+ */
+export function dryRunReport(args: {
+  input: string;
+  plan: EnrichPlanInfo;
+  settings: typeof DEFAULT_ENRICH_SETTINGS & { delayMs: number; ratePerMinute: number };
+  before: CreditsInfo | undefined;
+  analysis: Analysis;
+  perProfile: number;
+  options: { maxCredits?: number | undefined };
+}): DryRunReport {
+  const { plan, settings, before, perProfile } = args;
+  const maxCredits = args.options.maxCredits;
+  const affordable =
+    maxCredits !== undefined ? Math.floor(maxCredits / perProfile) : Number.POSITIVE_INFINITY;
+  const toSend = Math.min(plan.peopleToSend, affordable);
   const batches = Math.ceil(toSend / settings.batchSize);
-  const pacer = new Pacer({
-    delayMs: settings.delayMs,
-    ratePerMinute: settings.ratePerMinute,
-    concurrency: settings.concurrency,
-  });
-  const slots = settings.concurrency === "auto" ? 10 : settings.concurrency;
+  const gap = new RatePacer({ ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs }).gapMs;
+  const slots = settings.concurrency === "auto" ? settings.maxConcurrency : settings.concurrency;
   const estimated =
     batches === 0
       ? 0
-      : Math.max((batches - 1) * pacer.gapMs, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) +
+      : Math.max((batches - 1) * gap, Math.ceil(batches / slots - 1) * ASSUMED_BATCH_LATENCY_MS) +
         ASSUMED_BATCH_LATENCY_MS;
   const balance = num(before?.creditos_restantes);
+  const quota = num(before?.cota_mensal) ?? null;
+  const used = requestsUsed(before);
+  const cost = toSend * perProfile;
   return {
     dry_run: true,
-    input,
+    input: args.input,
+    analysis: args.analysis,
+    credits_per_profile: perProfile,
     rows: plan.rows,
     invalid: plan.invalid,
     duplicates: plan.duplicates,
     from_store: plan.fromStore,
     profiles_to_send: plan.peopleToSend,
     batches,
-    max_credits_cost: toSend,
+    requests_needed: batches,
+    monthly_request_quota: quota,
+    requests_used: used,
+    quota_warning: quotaWarning(batches, quota, used),
+    max_credits_cost: cost,
     credits_remaining: balance ?? null,
     plan: str(before?.tipo_plano) ?? null,
     estimated_ms: Math.round(estimated),
     stale_in_flight: plan.staleInFlight,
-    exit_code: balance !== undefined && balance < toSend ? EXIT.credits : EXIT.ok,
+    exit_code: balance !== undefined && balance < cost ? EXIT.credits : EXIT.ok,
   };
+}
+
+/**
+ * Requests counted against the quota this period, where /creditos reports it. The field name is not
+ * published; `requisicoes_utilizadas` is what the sandbox's gateway mode sends (an assumption).
+ */
+export function requestsUsed(info: CreditsInfo | undefined): number | null {
+  return num(info?.requisicoes_utilizadas) ?? null;
+}
+
+function quotaWarning(requests: number, quota: number | null, used: number | null): string | null {
+  if (quota === null || requests === 0) return null;
+  if (requests > quota) {
+    return `This run needs ${requests} requests but the plan allows ${quota} a month: it will stop with QUOTA_EXCEEDED when the quota is spent.`;
+  }
+  if (used !== null && requests > quota - used) {
+    return `This run needs ${requests} requests but only ${Math.max(0, quota - used)} of the plan's ${quota} are left this month: it will stop with QUOTA_EXCEEDED when they are spent.`;
+  }
+  return null;
 }

@@ -273,7 +273,7 @@ describe("lookup", () => {
     [422, InsufficientDataError, "INSUFFICIENT_DATA"],
     [503, ServerError, "SERVER_ERROR"],
   ])("turns HTTP %i into %o", async (status, type, code) => {
-    server.setHandler(json(status, { error: "nope" }));
+    server.setHandler(json(status, { error: "nope", ...(status === 404 ? { error_code: code } : {}) }));
     const error = await caught(client.lookup(PEOPLE[0]!));
     expect(error).toBeInstanceOf(type);
     expect(error.code).toBe(code);

@@ -5,13 +5,16 @@ import {
   BadRequestError,
   errorFromResponse,
   FluenceApiError,
+  GatewayTimeoutError,
   InsufficientCreditsError,
   InsufficientDataError,
   MultipleMatchesError,
   NotFoundError,
+  QuotaExceededError,
   RateLimitError,
   ServerError,
   UnexpectedStatusError,
+  WrongEndpointError,
 } from "../../src/api/index.js";
 import { TEST_KEY } from "./fake-api-server.js";
 
@@ -21,14 +24,14 @@ describe("errorFromResponse", () => {
     [401, AuthenticationError, "AUTH_FAILED", false, false],
     [402, InsufficientCreditsError, "INSUFFICIENT_CREDITS", false, false],
     [403, AccessDeniedError, "ACCESS_DENIED", false, false],
-    [404, NotFoundError, "PROFILE_NOT_FOUND", false, false],
+    [404, WrongEndpointError, "WRONG_ENDPOINT", false, false],
     [409, MultipleMatchesError, "MULTIPLE_MATCHES", false, false],
     [422, InsufficientDataError, "INSUFFICIENT_DATA", false, false],
     [429, RateLimitError, "RATE_LIMITED", true, false],
     [500, ServerError, "SERVER_ERROR", true, false],
     [502, ServerError, "SERVER_ERROR", true, true],
     [503, ServerError, "SERVER_ERROR", true, false],
-    [504, ServerError, "SERVER_ERROR", true, true],
+    [504, GatewayTimeoutError, "SERVER_ERROR", true, true],
     [418, UnexpectedStatusError, "UNEXPECTED_STATUS", false, false],
     [302, UnexpectedStatusError, "UNEXPECTED_STATUS", false, false],
   ])("HTTP %i -> %o", (status, type, code, retryable, inDoubt) => {
@@ -95,9 +98,16 @@ describe("errorFromResponse", () => {
     expect(error.message).toContain("Maximum 10 profiles per batch, received 15");
   });
 
-  it("keeps a 404 code the body names", () => {
-    expect(errorFromResponse(404, { error_code: "COMPANY_NOT_FOUND" }, {}).code).toBe("COMPANY_NOT_FOUND");
-    expect(errorFromResponse(404, "Not Found", {}).code).toBe("PROFILE_NOT_FOUND");
+  it("reads a 404 from a single-profile endpoint in the service's shape as an answer about the person", () => {
+    const person = { personEndpoint: true };
+    expect(errorFromResponse(404, { error_code: "COMPANY_NOT_FOUND" }, {}, person).code).toBe(
+      "COMPANY_NOT_FOUND",
+    );
+    expect(errorFromResponse(404, { error: "Profile not found" }, {}, person)).toBeInstanceOf(NotFoundError);
+    // The same 404 from anywhere else, or not in the service's shape, is a wrong URL.
+    expect(errorFromResponse(404, { error_code: "X" }, {})).toBeInstanceOf(WrongEndpointError);
+    expect(errorFromResponse(404, "Not Found", {}, person)).toBeInstanceOf(WrongEndpointError);
+    expect(errorFromResponse(404, { message: "Not Found" }, {}, person)).toBeInstanceOf(WrongEndpointError);
   });
 
   it("reads Retry-After on a 429", () => {
@@ -130,5 +140,70 @@ describe("errorFromResponse", () => {
     expect(errorFromResponse(502, "<html><body>Bad gateway</body></html>", {}).message).toBe(
       "The API had a server error (HTTP 502).",
     );
+  });
+});
+
+describe("errorFromResponse: API Gateway's own answers", () => {
+  const url = { apiKey: TEST_KEY, method: "GET", url: "https://api.example/creditos" };
+
+  it("403 Forbidden without an error_code is the key refused, never 'your plan'", () => {
+    const error = errorFromResponse(403, { message: "Forbidden" }, {}, url);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 403, code: "AUTH_FAILED", retryable: false });
+    expect(error.message).toBe(
+      "The API refused the key ending in …c5f3 (HTTP 403 Forbidden): the gateway does not know it or it is disabled; check FLUENCE_API_KEY or --api-key-file and that the key is active.",
+    );
+    expect(error.message).not.toMatch(/plan/i);
+    expect(error.message).not.toContain(TEST_KEY);
+  });
+
+  it("403 Missing Authentication Token names the URL tried and the likely wrong stage", () => {
+    const error = errorFromResponse(403, { message: "Missing Authentication Token" }, {}, url);
+    expect(error).toBeInstanceOf(WrongEndpointError);
+    expect((error as WrongEndpointError).url).toBe("https://api.example/creditos");
+    expect(error.message).toContain("GET https://api.example/creditos");
+    expect(error.message).toMatch(/base URL .*\/prod.*--base-url/);
+  });
+
+  it("a 403 in the service's shape stays access denied", () => {
+    const error = errorFromResponse(
+      403,
+      { error: "Access denied. Upgrade to CRM tier for access." },
+      {},
+      url,
+    );
+    expect(error).toBeInstanceOf(AccessDeniedError);
+  });
+
+  it("429 Limit Exceeded is a spent quota; Too Many Requests and a rate limit with Retry-After are throttling", () => {
+    const quota = errorFromResponse(429, { message: "Limit Exceeded" }, {}, url);
+    expect(quota).toBeInstanceOf(QuotaExceededError);
+    expect(quota).toMatchObject({ code: "QUOTA_EXCEEDED", retryable: false });
+    expect(quota.message).toMatch(/quota for this period is spent.*run again after it resets/);
+    expect(errorFromResponse(429, { error: "Monthly quota reached" }, {})).toBeInstanceOf(QuotaExceededError);
+    expect(errorFromResponse(429, { message: "Too Many Requests" }, {})).toBeInstanceOf(RateLimitError);
+    const docs = { error: "Rate limit exceeded", message: "Limit of 100 requests per 60 s reached" };
+    expect(errorFromResponse(429, docs, { "retry-after": "5" })).toBeInstanceOf(RateLimitError);
+    // A quota word with a short Retry-After is a throttle after all: it comes back in seconds.
+    expect(errorFromResponse(429, { message: "Limit Exceeded" }, { "retry-after": "2" })).toBeInstanceOf(
+      RateLimitError,
+    );
+  });
+
+  it("504 Endpoint request timed out is in doubt and marks a gateway timeout", () => {
+    const error = errorFromResponse(504, { message: "Endpoint request timed out" }, {});
+    expect(error).toBeInstanceOf(GatewayTimeoutError);
+    expect(error).toMatchObject({ status: 504, inDoubt: true, retryable: true, overload: true });
+  });
+
+  it("keeps the x-amzn-RequestId of any failed answer", () => {
+    const headers = { "x-amzn-requestid": "8f1c2d3e-0000-4000-8000-123456789abc" };
+    expect(errorFromResponse(503, { message: "Service Unavailable" }, headers).requestId).toBe(
+      "8f1c2d3e-0000-4000-8000-123456789abc",
+    );
+    expect(errorFromResponse(403, { message: "Forbidden" }, { "X-Amzn-RequestId": "abc" }).requestId).toBe(
+      "abc",
+    );
+    expect(errorFromResponse(500, {}, {}).requestId).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ describe("fluence enrich: surviving a hostile API", () => {
     expect(out.summary).toMatchObject({ rate_limited: 0, retries: 0, enriched: 300 });
   });
 
-  it("keeps at most --concurrency batches in flight, and at most 10 on auto, writing rows in input order", async () => {
+  it("keeps at most --concurrency batches in flight, and more than 10 on auto when rate x latency needs it", async () => {
     const s = setup();
     const fixed = await s.sandbox({ latencyMs: 150, latencyPerProfileMs: 5 });
     const rows = idRows(leadRows(95));
@@ -66,13 +66,14 @@ describe("fluence enrich: surviving a hostile API", () => {
     expect(fixed.sandbox.stats().peakConcurrency).toBe(3);
     expectEveryRowOnce(rows, readOutputs(s.tmp.dir, "conc"), expect);
 
+    // 6000 requests a minute at 300 ms need ~33 in flight (Little's law): all 15 batches go out together.
     const auto = await s.sandbox({ latencyMs: 300 });
     const rows2 = idRows(leadRows(150, 1000));
     const input2 = writeCsv(s.tmp.file("auto.csv"), rows2);
     expect((await enrich(input2, [], auto.env)).code).toBe(0);
     const peak = auto.sandbox.stats().peakConcurrency;
-    expect(peak).toBeGreaterThan(1);
-    expect(peak).toBeLessThanOrEqual(10);
+    expect(peak).toBe(15);
+    expect(readOutputs(s.tmp.dir, "auto").summary.max_in_flight).toBe(15);
     expectEveryRowOnce(rows2, readOutputs(s.tmp.dir, "auto"), expect);
     expect(auto.sandbox.stats().creditsDebited).toBe(150);
   });
@@ -136,7 +137,6 @@ describe("fluence enrich: surviving a hostile API", () => {
 
   it.each([
     ["error500", "SERVER_ERROR", 0],
-    ["error429", "RATE_LIMITED", 0],
     ["drop", "NETWORK_ERROR", 24],
     ["malformed", "PROTOCOL_ERROR", 24],
   ] as const)(
@@ -174,7 +174,6 @@ describe("fluence enrich: surviving a hostile API", () => {
         retries: 2,
       });
       if (charged > 0) expect(out.summary.in_doubt).toBe(charged);
-      if (kind === "error429") expect(out.summary.rate_limited).toBe(4);
     },
   );
 

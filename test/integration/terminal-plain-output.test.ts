@@ -50,7 +50,9 @@ describe("enrich without a TTY", () => {
     expect(progress[0]).toBe("fluence: planned: 60 rows, 60 people to send");
     expect(progress.length).toBeLessThanOrEqual(2);
     expect(r.stdout).toMatch(/^✔ Enriched 60 of 60 rows in /);
-    expect(r.stdout).toMatch(/Credits: 60 used, 9,940 remaining \(enterprise_crm\)\./);
+    expect(r.stdout).toMatch(
+      /Credits: 60 used, 9,940 remaining \(enterprise_crm\); basic analysis, 1 credit a person\./,
+    );
     // 60 single-profile batches really happened: progress was reported often, but printed rarely
     const stats = sandbox.stats();
     expect(stats.batchSizes).toEqual(Array(60).fill(1));

@@ -116,11 +116,15 @@ function summaryPart(output: string): string {
   return output.slice(Math.max(0, at - 20));
 }
 
-/** Every "R/T people, E enriched, F failed" frame the spinner showed. */
+/** Every "[███░░] R/T P% · ETA … · N in flight (limit L) · E enriched, F failed" frame the bar showed. */
 function frames(
   output: string,
 ): Array<{ resolved: number; total: number; enriched: number; failed: number }> {
-  return [...output.matchAll(/(\d+)\/(\d+) people, (\d+) enriched, (\d+) failed/g)].map((m) => ({
+  return [
+    ...output.matchAll(
+      /(\d+)\/(\d+)\+? \d+% · [^·]+ · \d+ in flight \(limit \d+\) · (\d+) enriched, (\d+) failed/g,
+    ),
+  ].map((m) => ({
     resolved: Number(m[1]),
     total: Number(m[2]),
     enriched: Number(m[3]),
@@ -146,8 +150,11 @@ describe.skipIf(!HAS_SCRIPT)(
       expect(r.output).toContain("\x1b[?25h"); // and shown again
       expect(r.output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
       expect(r.output).toMatch(/planned: 30 rows, 30 people to send/);
-      expect(r.output).toMatch(/\d+\/30 people, \d+ enriched, \d+ failed, \d+ credits, \d+\/min/);
-      expect(r.output).toMatch(/ETA /);
+      // A bar with done/total, percent, ETA, batches in flight and the current limit.
+      expect(r.output).toMatch(
+        /\[[█░]{20}\] \d+\/30 \d+% · ETA [^·]+ · \d+ in flight \(limit \d+\) · \d+ enriched, \d+ failed, \d+ credits/,
+      );
+      expect(r.output).toMatch(/ETA \d/);
       const summary = summaryPart(r.output);
       expect(summary).toMatch(/\x1b\[32m✔\x1b\[39m Enriched 30 of 30 rows/);
       expect(summary).toMatch(/Credits: 30 used, 9,970 remaining/);
@@ -167,7 +174,7 @@ describe.skipIf(!HAS_SCRIPT)(
       );
       expect(r.code, r.output.slice(-2000)).toBe(0);
       expect(r.output).toContain("\x1b[?25l");
-      expect(r.output).toMatch(/people/);
+      expect(r.output).toMatch(/in flight \(limit \d+\)/);
       const summary = summaryPart(r.output);
       expect(summary).toContain("✔ Enriched 36 of 40 rows (2 duplicates)");
       expect(summary).toMatch(/MULTIPLE_MATCHES\s+1\s+add a contexto_adicional column/);

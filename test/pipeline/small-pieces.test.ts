@@ -36,10 +36,32 @@ describe("flattenAnalise", () => {
 });
 
 describe("checkBilling", () => {
+  it("expects 2 credits a success from the complete analysis", () => {
+    const ok = checkBilling({
+      creditsReported: 20,
+      successes: 10,
+      expectedCharge: 20,
+      inDoubt: 0,
+      balanceBefore: 100,
+      balanceAfter: 80,
+    });
+    expect(ok).toMatchObject({ ok: true, mismatch: null });
+    const charged1 = checkBilling({
+      creditsReported: 10,
+      successes: 10,
+      expectedCharge: 20,
+      inDoubt: 0,
+      balanceBefore: 100,
+      balanceAfter: 90,
+    });
+    expect(charged1.mismatch).toContain("10 credits used for 10 successful profiles, which should cost 20");
+  });
+
   it("is ok when charges, successes and the balance agree", () => {
     const c = checkBilling({
       creditsReported: 34,
       successes: 34,
+      expectedCharge: 34,
       inDoubt: 0,
       balanceBefore: 100,
       balanceAfter: 66,
@@ -51,6 +73,7 @@ describe("checkBilling", () => {
     const c = checkBilling({
       creditsReported: 12,
       successes: 10,
+      expectedCharge: 10,
       inDoubt: 3,
       balanceBefore: 100,
       balanceAfter: 85,
@@ -66,6 +89,7 @@ describe("checkBilling", () => {
       checkBilling({
         creditsReported: 5,
         successes: 5,
+        expectedCharge: 5,
         inDoubt: 0,
         balanceBefore: undefined,
         balanceAfter: 3,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CreditGuard } from "../../src/pipeline/credit-guard.js";
+import { CreditGuard } from "../../src/send/credit-guard.js";
 
 describe("CreditGuard", () => {
   it("is unlimited without a balance or a budget", () => {
@@ -64,6 +64,35 @@ describe("CreditGuard", () => {
     expect(g.allowance()).toBe(2);
     g.reserve(2);
     g.settle(2, 2, 990);
+    expect(g.stopReason()).toBe("budget");
+  });
+});
+
+describe("CreditGuard at 2 credits a person (the complete analysis)", () => {
+  it("counts people from credits: 7 credits fit 3 people, not 7", () => {
+    const g = new CreditGuard({ balance: 7, creditsPerProfile: 2 });
+    expect(g.allowance()).toBe(3);
+    g.reserve(3);
+    expect(g.allowance()).toBe(0);
+    expect(g.stopReason()).toBeUndefined();
+    g.settle(3, 6, 1);
+    expect(g.allowance()).toBe(0);
+    expect(g.stopReason()).toBe("credits");
+  });
+
+  it("a 402 naming 7 credits lets 3 people through", () => {
+    const g = new CreditGuard({ balance: 100, creditsPerProfile: 2 });
+    g.reserve(10);
+    g.refused(10, 7);
+    expect(g.allowance()).toBe(3);
+  });
+
+  it("--max-credits 9 buys 4 complete profiles and then stops for the budget", () => {
+    const g = new CreditGuard({ balance: 1000, maxCredits: 9, creditsPerProfile: 2 });
+    expect(g.allowance()).toBe(4);
+    g.reserve(4);
+    g.settle(4, 8, 992);
+    expect(g.allowance()).toBe(0);
     expect(g.stopReason()).toBe("budget");
   });
 });

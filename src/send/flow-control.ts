@@ -1,0 +1,137 @@
+import { BatchSizer } from "./batch-sizer.js";
+import { AimdLimit } from "./concurrency-limit.js";
+import { LatencyStats } from "./latency-stats.js";
+import { RatePacer, type RatePacerOptions } from "./rate-pacer.js";
+
+/** How an answer to a batch request reads for flow control. */
+export type AnswerSignal =
+  /** 200 with results: the server coped. */
+  | "healthy"
+  /** 503, 502, 504, a timeout, a reset connection: the server is overloaded; fewer in flight. */
+  | "overload"
+  /** A throttling 429: too fast; a lower rate, and fewer in flight. */
+  | "throttled"
+  /** Anything that says nothing about load (400, 402, a 500 the service refunded, a refused connection). */
+  | "neutral";
+
+export interface AnswerDetail {
+  /** Only for answers that came back from the server normally (measured from the moment on the wire). */
+  latencyMs?: number;
+  /** The server's Retry-After on a throttling answer. */
+  retryAfterMs?: number;
+  /** API Gateway gave up waiting for the service (504): a sign the batch is too slow. */
+  gatewayTimeout?: boolean;
+}
+
+/** What a started batch carries back to answered(). */
+export interface FlightTicket {
+  startedAt: number;
+  /** In flight once this one had started, itself included. */
+  inflight: number;
+  size: number;
+}
+
+export interface FlowControlOptions {
+  /** A fixed ceiling for batches in flight, or "auto" (Little's law at the measured latency). */
+  concurrency: number | "auto";
+  /** Hard ceiling of "auto". Default DEFAULT_MAX_CONCURRENCY. */
+  maxConcurrency?: number;
+  /** Largest batch (--batch-size). */
+  batchSize: number;
+  pacer: Omit<RatePacerOptions, "now">;
+  now?: () => number;
+}
+
+/**
+ * 64: the plans allow 100 requests a minute, and the docs' 15-20 s per batch of 10 needs ~33 in flight to
+ * use that; 64 leaves room for twice the latency or a plan twice as fast, while a misbehaving server
+ * cannot make fluence hold hundreds of sockets open.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 64;
+
+/** Extra in flight over rate x latency, so jitter does not leave a start waiting for a slot. */
+const LITTLE_HEADROOM = 1.1;
+
+/**
+ * Decides the limits of the send loop: how many batches may be in flight (the smallest of the ceiling, the
+ * AIMD limit and, for "auto", what the current rate needs at the measured latency), when the next may start
+ * (the pacer) and how large it may be (the sizer). It is fed every answer; the loop enforces what it says.
+ */
+export class FlowControl {
+  readonly pacer: RatePacer;
+  readonly sizer: BatchSizer;
+  readonly latency = new LatencyStats();
+  readonly #aimd: AimdLimit;
+  readonly #auto: boolean;
+  readonly #now: () => number;
+  #inflight = 0;
+  #maxInflight = 0;
+
+  constructor(options: FlowControlOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#auto = options.concurrency === "auto";
+    const ceiling =
+      options.concurrency === "auto"
+        ? (options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)
+        : options.concurrency;
+    this.#aimd = new AimdLimit({ max: ceiling });
+    this.pacer = new RatePacer({ ...options.pacer, now: this.#now });
+    this.sizer = new BatchSizer(options.batchSize);
+  }
+
+  /** Batches that may be in flight now. */
+  get limit(): number {
+    const learned = this.#aimd.limit;
+    return this.#auto ? Math.min(learned, this.#littleNeed() ?? learned) : learned;
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  get maxInflight(): number {
+    return this.#maxInflight;
+  }
+
+  /** How often the concurrency limit was cut. */
+  get limitDecreases(): number {
+    return this.#aimd.decreases;
+  }
+
+  /** Records a start; the ticket goes back with the answer. */
+  started(size: number): FlightTicket {
+    this.pacer.start();
+    this.#inflight++;
+    this.#maxInflight = Math.max(this.#maxInflight, this.#inflight);
+    return { startedAt: this.#now(), inflight: this.#inflight, size };
+  }
+
+  /**
+   * Feeds one answer back. Returns the pause a throttling answer imposed on every start (its Retry-After),
+   * in ms, or 0.
+   */
+  answered(ticket: FlightTicket, signal: AnswerSignal, detail: AnswerDetail = {}): number {
+    const inflight = this.#inflight;
+    this.#inflight = Math.max(0, this.#inflight - 1);
+    const now = this.#now();
+    if (signal === "healthy") {
+      if (detail.latencyMs !== undefined) this.latency.add(detail.latencyMs);
+      this.#aimd.onHealthy(ticket.inflight);
+      this.pacer.onHealthy();
+      this.sizer.onHealthy(ticket.size);
+      return 0;
+    }
+    if (signal === "neutral") return 0;
+    this.#aimd.onOverload(ticket.startedAt, inflight, now);
+    if (detail.gatewayTimeout) this.sizer.onGatewayTimeout(ticket.size);
+    return signal === "throttled" ? this.pacer.onThrottled(ticket.startedAt, detail.retryAfterMs) : 0;
+  }
+
+  /** In flight needed to keep the current rate busy at the planned latency; undefined before any sample. */
+  #littleNeed(): number | undefined {
+    const latencyMs = this.latency.estimateMs();
+    if (latencyMs === undefined) return undefined;
+    const perMs = this.pacer.ratePerMinute / 60_000;
+    return Math.max(1, Math.ceil(perMs * latencyMs * LITTLE_HEADROOM) + 1);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * When the next batch may start. Starts are spaced evenly at the allowed rate rather than burst, because a
+ * server counting a sliding window or a token bucket refuses exactly the burst. The rate starts at --rate
+ * (less a small margin), drops by a factor on a throttling 429 (once per round of requests, as the
+ * concurrency limit does), and climbs back additively with every healthy answer, never below a floor, so
+ * neither a stricter server nor a passing throttle stalls the run. A server's Retry-After pauses every start.
+ */
+export interface RatePacerOptions {
+  /** Requests per minute the plan allows (--rate). */
+  ratePerMinute: number;
+  /** Minimum gap between starts, ms (--delay). Default 0. */
+  delayMs?: number;
+  /** Fraction kept below --rate. Default RATE_MARGIN. */
+  margin?: number;
+  /** Lowest rate as a fraction of --rate. Default 0.1. */
+  floorFraction?: number;
+  /** Rate multiplier on a throttling 429. Default 0.7. */
+  decreaseRatio?: number;
+  /** Rate regained per healthy answer, as a fraction of --rate. Default 0.01. */
+  recoveryPerAnswer?: number;
+  now?: () => number;
+}
+
+/**
+ * 1%: the pacer's starts are at least one gap apart (a late timer pushes the next start back), so the
+ * margin only has to absorb the spread of arrival times at the server over one window: timer lateness,
+ * the store's claim before each send, the network. Measured on loopback (bench scenario 4, see
+ * BENCHMARKS.md): 0 refused at 1%, 0.5% and 0.25% against a sliding window of exactly --rate; 1% of a
+ * 60 s window is 600 ms of slack, far above any of those.
+ */
+export const RATE_MARGIN = 0.01;
+
+export class RatePacer {
+  readonly #target: number;
+  readonly #floor: number;
+  readonly #delayMs: number;
+  readonly #decrease: number;
+  readonly #recovery: number;
+  readonly #now: () => number;
+  #rate: number;
+  #nextStartAt = 0;
+  #pauseUntil = 0;
+  #lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  #throttles = 0;
+
+  constructor(options: RatePacerOptions) {
+    this.#target = options.ratePerMinute * (1 - (options.margin ?? RATE_MARGIN));
+    this.#floor = this.#target * (options.floorFraction ?? 0.1);
+    this.#delayMs = options.delayMs ?? 0;
+    this.#decrease = options.decreaseRatio ?? 0.7;
+    this.#recovery = this.#target * (options.recoveryPerAnswer ?? 0.01);
+    this.#now = options.now ?? Date.now;
+    this.#rate = this.#target;
+  }
+
+  /** Current gap between starts, ms. */
+  get gapMs(): number {
+    return Math.max(this.#delayMs, 60_000 / this.#rate);
+  }
+
+  /** Starts per minute the pacer allows now. */
+  get ratePerMinute(): number {
+    return 60_000 / this.gapMs;
+  }
+
+  /** Throttling 429s that cut the rate. */
+  get throttles(): number {
+    return this.#throttles;
+  }
+
+  /** Milliseconds until a batch may start; 0 when it may start now. */
+  waitMs(): number {
+    return Math.max(0, Math.max(this.#nextStartAt, this.#pauseUntil) - this.#now());
+  }
+
+  /**
+   * Records a start; call when waitMs() is 0. The next start is planned one gap after this one's planned
+   * time, so timer lateness is absorbed instead of stretching every gap (a start is never earlier than its
+   * slot, so no window ever holds more than the rate); after an idle spell the schedule restarts from now.
+   */
+  start(): void {
+    const now = this.#now();
+    const gap = this.gapMs;
+    const planned = now - this.#nextStartAt <= gap ? this.#nextStartAt : now;
+    this.#nextStartAt = Math.max(planned, this.#pauseUntil) + gap;
+  }
+
+  /** A healthy answer: the rate climbs back toward --rate. */
+  onHealthy(): void {
+    this.#rate = Math.min(this.#target, this.#rate + this.#recovery);
+  }
+
+  /**
+   * A throttling 429 for a request started at `startedAt`. A server hint pauses every start until it has
+   * passed; the rate drops once per round of requests. Returns the pause imposed, ms.
+   */
+  onThrottled(startedAt: number, retryAfterMs?: number): number {
+    const now = this.#now();
+    if (startedAt >= this.#lastDecreaseAt) {
+      this.#rate = Math.max(this.#floor, this.#rate * this.#decrease);
+      this.#lastDecreaseAt = now;
+      this.#throttles++;
+    }
+    if (retryAfterMs === undefined) return 0;
+    this.#pauseUntil = Math.max(this.#pauseUntil, now + retryAfterMs);
+    return retryAfterMs;
+  }
+}
