@@ -8,6 +8,7 @@ export interface SandboxFlags {
   host?: string;
   latency?: string;
   latencyPerProfile?: string;
+  latencyJitter?: string;
   credits?: string;
   rateLimit?: string;
   rateWindow?: string;
@@ -62,6 +63,7 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOpti
     host,
     latencyMs: integer("--latency", flags.latency, 0),
     latencyPerProfileMs: integer("--latency-per-profile", flags.latencyPerProfile, 0),
+    latencyJitterMs: integer("--latency-jitter", flags.latencyJitter, 0),
     credits: integer("--credits", flags.credits, 0),
     rateLimit: integer("--rate-limit", flags.rateLimit, 1),
     rateWindowMs: integer("--rate-window", flags.rateWindow, 1),
@@ -125,6 +127,7 @@ const EXAMPLES = `
 Examples:
   $ fluence sandbox
   $ fluence sandbox --port 0 --latency 200 --latency-per-profile 50
+  $ fluence sandbox --latency 5000 --latency-per-profile 1000 --latency-jitter 2000
   $ fluence sandbox --fail-500 0.05 --fail-drop 0.02 --seed 7 --log
   $ fluence sandbox --credits 25 --rate-limit 10 --rate-window 1000
 
@@ -140,6 +143,7 @@ export function registerSandboxCommand(program: Command): void {
     .option("--host <addr>", "interface to bind (default 127.0.0.1)")
     .option("--latency <ms>", "latency per paid request (default 0)")
     .option("--latency-per-profile <ms>", "latency added per profile (default 0)")
+    .option("--latency-jitter <ms>", "random extra latency per paid request, 0 to <ms>, seeded (default 0)")
     .option("--credits <n>", "starting balance of every key (default: the plan's monthly quota)")
     .option("--rate-limit <n>", "requests per window per key (default 100)")
     .option("--rate-window <ms>", "rate-limit window (default 60000)")

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createFaultPicker } from "./sandbox-faults.js";
 import { BodyTooLarge, RequestAbandoned, readBody, truncateJson, writeJson } from "./sandbox-http.js";
+import { createLatencyPicker } from "./sandbox-latency.js";
 import { Ledger } from "./sandbox-ledger.js";
 import { handleBatch, handleSingle, type PaidContext, type Reply } from "./sandbox-paid-endpoints.js";
 import { accessDeniedBody, planForKey, SANDBOX_KEYS } from "./sandbox-plans.js";
@@ -35,12 +36,11 @@ function json(status: number, body: unknown, headers?: Record<string, string>): 
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const rateLimit = options.rateLimit ?? 100;
   const rateWindowMs = options.rateWindowMs ?? 60_000;
-  const latencyMs = options.latencyMs ?? 0;
-  const latencyPerProfileMs = options.latencyPerProfileMs ?? 0;
   const stats = new StatsRecorder();
   const ledger = new Ledger(options.credits);
   const limiter = new SlidingWindowLimiter(rateLimit, rateWindowMs);
   const pickFault = createFaultPicker(options.faults, options.seed ?? 1);
+  const pickLatency = createLatencyPicker(options, options.seed ?? 1);
   const startedAt = Date.now();
   let unhealthy = options.unhealthy ?? false;
   const sockets = new Set<Socket>();
@@ -102,7 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const batch = endpoint.path === "/crm_basico_batch";
     const profiles = batch && parsed.ok && isPlainObject(parsed.value) ? parsed.value.profiles : undefined;
     const count = Array.isArray(profiles) ? profiles.length : 1;
-    await wait(latencyMs + latencyPerProfileMs * count);
+    await wait(pickLatency(count));
 
     if (fault === "error500") {
       stats.data.faultsInjected.error500 += 1;

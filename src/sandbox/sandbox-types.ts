@@ -22,6 +22,11 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Latency added per profile of a batch (a single request counts as one), in ms. Default 0. */
   latencyPerProfileMs?: number;
+  /**
+   * Uniform random extra latency per paid request, an integer in [0, latencyJitterMs] ms, drawn from a
+   * PRNG of its own derived from `seed` (the fault sequence stays the same). Default 0.
+   */
+  latencyJitterMs?: number;
   /** Starting balance of every key. Default: the plan's monthly quota. */
   credits?: number;
   /** Accepted requests per key per window. Default 100. */
@@ -30,7 +35,7 @@ export interface SandboxOptions {
   rateWindowMs?: number;
   /** Fault probabilities per request to a paid POST endpoint, drawn in that order. Default all 0. */
   faults?: SandboxFaults;
-  /** Seed of the fault PRNG: the same seed and request order reproduce the same faults. Default 1. */
+  /** Seed of the fault and jitter PRNGs: the same seed and request order reproduce a run. Default 1. */
   seed?: number;
   /** /health and /status answer 503 "degraded". Default false. */
   unhealthy?: boolean;
