@@ -52,7 +52,7 @@ function analiseFor(profile: ProfileInput, complete: boolean, hostile: boolean) 
   return hostile ? buildHostileAnalise(profile, { complete }) : buildAnalise(profile, { complete });
 }
 
-/** POST /crm_basico (1 credit) and POST /crm (2 credits, adds `personalidade`). */
+/** POST /crm_basico (1 credit) and POST /crm (2 credits, the complete analysis). */
 export function handleSingle(ctx: PaidContext, parsed: JsonParse, complete: boolean): Reply {
   const cost = complete ? 2 : 1;
   if (!parsed.ok) return invalid(INVALID_JSON);

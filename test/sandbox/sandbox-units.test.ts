@@ -143,10 +143,8 @@ describe("buildAnalise", () => {
     expect(a.area).toEqual(expect.any(String));
     expect(a.resumo).toContain("Maria Santos");
     expect(a.resumo).toContain("Google Brasil");
-    expect(a.personalidade).toBeUndefined();
-    expect(buildAnalise(maria, { complete: true }).personalidade).toMatchObject({
-      perfil_disc: expect.any(String),
-    });
+    expect(a.perfil_personalidade).toBeUndefined();
+    expect(a.playbooks).toBeUndefined();
   });
 
   it("hostile analyses carry formula and control-character bait", () => {
