@@ -110,7 +110,12 @@ export async function runSandboxCommand(opts: SandboxCommandOptions, io: Sandbox
   io.out("Keys (one per plan):");
   for (const plan of SANDBOX_PLANS) {
     const credits = rest.credits ?? plan.monthlyQuota;
-    const access = plan.crm ? "CRM endpoints" : "utility endpoints only";
+    const access =
+      plan.tier === "complete"
+        ? "Complete tier: every CRM endpoint"
+        : plan.tier === "basic"
+          ? "Basic tier: CRM endpoints but /crm_batch"
+          : "utility endpoints only";
     io.out(`  ${plan.id.padEnd(12)} ${handle.keys[plan.id]}  ${plan.name}, ${credits} credits, ${access}`);
   }
   io.out("Try:");

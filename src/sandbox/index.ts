@@ -1,4 +1,10 @@
-export { SANDBOX_KEYS, SANDBOX_PLANS, type SandboxPlan, sandboxKeyFor } from "./sandbox-plans.js";
+export {
+  type CrmTier,
+  SANDBOX_KEYS,
+  SANDBOX_PLANS,
+  type SandboxPlan,
+  sandboxKeyFor,
+} from "./sandbox-plans.js";
 export { SANDBOX_RESERVED } from "./sandbox-rules.js";
 export { startSandbox } from "./sandbox-server.js";
 export type {

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { handleBatch } from "./sandbox-batch-endpoint.js";
 import { createFaultPicker } from "./sandbox-faults.js";
 import { BodyTooLarge, RequestAbandoned, readBody, truncateJson, writeJson } from "./sandbox-http.js";
 import { createLatencyPicker } from "./sandbox-latency.js";
 import { Ledger } from "./sandbox-ledger.js";
-import { handleBatch, handleSingle, type PaidContext, type Reply } from "./sandbox-paid-endpoints.js";
-import { accessDeniedBody, planForKey, SANDBOX_KEYS } from "./sandbox-plans.js";
+import { handleSingle, type PaidContext, type Reply } from "./sandbox-paid-endpoints.js";
+import { accessDeniedBody, type CrmEndpoint, canCall, planForKey, SANDBOX_KEYS } from "./sandbox-plans.js";
 import { SlidingWindowLimiter } from "./sandbox-rate-limit.js";
 import { StatsRecorder } from "./sandbox-stats.js";
 import type { SandboxHandle, SandboxOptions } from "./sandbox-types.js";
@@ -14,15 +15,18 @@ import { handleUtility, type UtilityPath } from "./sandbox-utility-endpoints.js"
 import { isPlainObject, parseJson } from "./sandbox-validate.js";
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
-type Endpoint = { kind: "utility"; path: UtilityPath } | { kind: "paid"; path: string };
+type Endpoint =
+  | { kind: "utility"; path: UtilityPath }
+  | { kind: "paid"; path: CrmEndpoint; batch: boolean; complete: boolean };
 const ROUTES: Record<string, Endpoint> = {
   "GET /health": { kind: "utility", path: "/health" },
   "GET /status": { kind: "utility", path: "/status" },
   "GET /creditos": { kind: "utility", path: "/creditos" },
   "GET /tiers-disponiveis": { kind: "utility", path: "/tiers-disponiveis" },
-  "POST /crm_basico": { kind: "paid", path: "/crm_basico" },
-  "POST /crm": { kind: "paid", path: "/crm" },
-  "POST /crm_basico_batch": { kind: "paid", path: "/crm_basico_batch" },
+  "POST /crm_basico": { kind: "paid", path: "/crm_basico", batch: false, complete: false },
+  "POST /crm": { kind: "paid", path: "/crm", batch: false, complete: true },
+  "POST /crm_basico_batch": { kind: "paid", path: "/crm_basico_batch", batch: true, complete: false },
+  "POST /crm_batch": { kind: "paid", path: "/crm_batch", batch: true, complete: true },
 };
 
 /** A reply plus what the fault injector wants done with it. */
@@ -95,11 +99,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
       return handleUtility(endpoint.path, { key, plan, ledger, unhealthy, uptimeSeconds });
     }
-    if (!plan.crm) return json(403, accessDeniedBody(plan, endpoint.path));
+    if (!canCall(plan, endpoint.path)) return json(403, accessDeniedBody(plan, endpoint.path));
 
     const fault = pickFault();
     const parsed = parseJson(raw);
-    const batch = endpoint.path === "/crm_basico_batch";
+    const { batch, complete } = endpoint;
     const profiles = batch && parsed.ok && isPlainObject(parsed.value) ? parsed.value.profiles : undefined;
     const count = Array.isArray(profiles) ? profiles.length : 1;
     await wait(pickLatency(count));
@@ -118,9 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
     }
     const ctx: PaidContext = { key, plan, ledger, stats, elapsedMs: () => performance.now() - arrived };
-    const reply: Outcome = batch
-      ? handleBatch(ctx, parsed)
-      : handleSingle(ctx, parsed, endpoint.path === "/crm");
+    const reply: Outcome = batch ? handleBatch(ctx, parsed, complete) : handleSingle(ctx, parsed, complete);
     if (fault) {
       stats.data.faultsInjected[fault] += 1;
       reply.fault = fault;

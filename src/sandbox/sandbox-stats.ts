@@ -6,10 +6,12 @@ function emptyStats(): SandboxStats {
     statuses: {},
     profilesReceived: 0,
     profilesSucceeded: 0,
+    completeProfilesSucceeded: 0,
     creditsDebited: 0,
     rateLimited: 0,
     faultsInjected: { error500: 0, error429: 0, drop: 0, malformed: 0 },
     batchSizes: [],
+    completeBatchSizes: [],
     peakConcurrency: 0,
   };
 }

@@ -50,14 +50,22 @@ export interface SandboxStats {
   statuses: Record<string, number>;
   /** Profiles processed by paid endpoints (a single request counts one); rejected requests count none. */
   profilesReceived: number;
+  /** Profiles analysed successfully, basic and complete. */
   profilesSucceeded: number;
+  /** The part of profilesSucceeded that got the complete analysis (POST /crm and POST /crm_batch). */
+  completeProfilesSucceeded: number;
   /** Credits debited over all keys, net of refunds. */
   creditsDebited: number;
   /** 429s sent because the limit was exceeded (injected 429s are counted in faultsInjected). */
   rateLimited: number;
   faultsInjected: { error500: number; error429: number; drop: number; malformed: number };
-  /** Size of every batch body that reached the batch endpoint past auth, rate limit and tier, in order. */
+  /**
+   * Size of every batch body that reached a batch endpoint (/crm_basico_batch or /crm_batch) past auth,
+   * rate limit, tier and capacity, in order.
+   */
   batchSizes: number[];
+  /** The same, for POST /crm_batch alone. */
+  completeBatchSizes: number[];
   /** Most requests inside the handler at the same time. */
   peakConcurrency: number;
 }
