@@ -8,6 +8,7 @@ export {
 export { SANDBOX_RESERVED } from "./sandbox-rules.js";
 export { startSandbox } from "./sandbox-server.js";
 export type {
+  GatewayOptions,
   SandboxFaults,
   SandboxHandle,
   SandboxOptions,
