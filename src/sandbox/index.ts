@@ -1,3 +1,4 @@
+export { parseStage } from "./sandbox-gateway.js";
 export {
   type CrmTier,
   SANDBOX_KEYS,
