@@ -1,20 +1,30 @@
 import type { Command } from "commander";
-import { SANDBOX_KEYS, SANDBOX_PLANS, type SandboxOptions, startSandbox } from "../sandbox/index.js";
+import { type GatewayOptions, parseStage, type SandboxOptions, startSandbox } from "../sandbox/index.js";
 import { UserError } from "../user-error.js";
+import { sandboxBanner } from "./sandbox-banner.js";
 
-/** Raw option values as commander hands them over (strings, or true for --unhealthy / --log). */
+/** Raw option values as commander hands them over (strings, or true for --gateway / --unhealthy / --log). */
 export interface SandboxFlags {
   port?: string;
   host?: string;
   latency?: string;
   latencyPerProfile?: string;
+  latencyJitter?: string;
   credits?: string;
   rateLimit?: string;
   rateWindow?: string;
+  maxConcurrent?: string;
+  gateway?: boolean;
+  stage?: string;
+  burst?: string;
+  quota?: string;
+  integrationTimeout?: string;
   fail500?: string;
   fail429?: string;
   failDrop?: string;
   failMalformed?: string;
+  fail502?: string;
+  fail503?: string;
   seed?: string;
   unhealthy?: boolean;
   log?: boolean;
@@ -62,9 +72,11 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOpti
     host,
     latencyMs: integer("--latency", flags.latency, 0),
     latencyPerProfileMs: integer("--latency-per-profile", flags.latencyPerProfile, 0),
+    latencyJitterMs: integer("--latency-jitter", flags.latencyJitter, 0),
     credits: integer("--credits", flags.credits, 0),
     rateLimit: integer("--rate-limit", flags.rateLimit, 1),
     rateWindowMs: integer("--rate-window", flags.rateWindow, 1),
+    maxConcurrentBatches: integer("--max-concurrent", flags.maxConcurrent, 1),
     seed: integer("--seed", flags.seed, 0, 0xffff_ffff),
     unhealthy: flags.unhealthy === true,
     log: flags.log === true,
@@ -74,9 +86,41 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOpti
     error429: probability("--fail-429", flags.fail429),
     drop: probability("--fail-drop", flags.failDrop),
     malformed: probability("--fail-malformed", flags.failMalformed),
+    error502: probability("--fail-502", flags.fail502),
+    error503: probability("--fail-503", flags.fail503),
   };
   if (Object.values(faults).some((value) => value !== undefined)) options.faults = faults;
+  const gateway = gatewayFromFlags(flags);
+  if (gateway) options.gateway = gateway;
   return options;
+}
+
+const GATEWAY_FLAGS = [
+  ["--stage", "stage"],
+  ["--burst", "burst"],
+  ["--quota", "quota"],
+  ["--integration-timeout", "integrationTimeout"],
+] as const;
+
+function gatewayFromFlags(flags: SandboxFlags): GatewayOptions | true | undefined {
+  if (flags.gateway !== true) {
+    const stray = GATEWAY_FLAGS.find(([, name]) => flags[name] !== undefined);
+    if (stray) throw new UserError(`${stray[0]} only applies to gateway mode: add --gateway.`);
+    return undefined;
+  }
+  const gateway: GatewayOptions = {};
+  if (flags.stage !== undefined) {
+    const stage = parseStage(flags.stage);
+    if (!stage) throw new UserError(`--stage must be a path such as /prod, got "${flags.stage}".`);
+    gateway.stage = stage;
+  }
+  const burst = integer("--burst", flags.burst, 1);
+  if (burst !== undefined) gateway.burst = burst;
+  const quota = integer("--quota", flags.quota, 0);
+  if (quota !== undefined) gateway.quota = quota;
+  const timeout = integer("--integration-timeout", flags.integrationTimeout, 1);
+  if (timeout !== undefined) gateway.integrationTimeoutMs = timeout;
+  return Object.keys(gateway).length > 0 ? gateway : true;
 }
 
 function waitForStop(stop: AbortSignal | undefined): Promise<void> {
@@ -100,21 +144,7 @@ function waitForStop(stop: AbortSignal | undefined): Promise<void> {
 export async function runSandboxCommand(opts: SandboxCommandOptions, io: SandboxCommandIo): Promise<void> {
   const { log, ...rest } = opts;
   const handle = await startSandbox(log ? { ...rest, log: io.out } : rest);
-  const enterprise = SANDBOX_KEYS.enterprise;
-  io.out(`Fluence sandbox listening on ${handle.url}`);
-  if (rest.host && !["127.0.0.1", "localhost", "::1"].includes(rest.host)) {
-    io.out(`Note: bound to ${rest.host}, so other machines may reach it.`);
-  }
-  io.out("Keys (one per plan):");
-  for (const plan of SANDBOX_PLANS) {
-    const credits = rest.credits ?? plan.monthlyQuota;
-    const access = plan.crm ? "CRM endpoints" : "utility endpoints only";
-    io.out(`  ${plan.id.padEnd(12)} ${handle.keys[plan.id]}  ${plan.name}, ${credits} credits, ${access}`);
-  }
-  io.out("Try:");
-  io.out(`  FLUENCE_BASE_URL=${handle.url} FLUENCE_API_KEY=${enterprise} fluence credits`);
-  io.out(`  curl -H "X-API-Key: ${enterprise}" ${handle.url}/creditos`);
-  io.out(`Stats: ${handle.url}/__sandbox/stats (POST ${handle.url}/__sandbox/reset to clear)`);
+  for (const line of sandboxBanner(handle, rest)) io.out(line);
   io.out("Press Ctrl-C to stop.");
   await waitForStop(io.stop);
   await handle.close();
@@ -125,29 +155,45 @@ const EXAMPLES = `
 Examples:
   $ fluence sandbox
   $ fluence sandbox --port 0 --latency 200 --latency-per-profile 50
+  $ fluence sandbox --latency 5000 --latency-per-profile 1000 --latency-jitter 2000
   $ fluence sandbox --fail-500 0.05 --fail-drop 0.02 --seed 7 --log
   $ fluence sandbox --credits 25 --rate-limit 10 --rate-window 1000
+  $ fluence sandbox --max-concurrent 2 --fail-502 0.05 --fail-503 0.05
+  $ fluence sandbox --gateway --stage /prod --burst 5 --quota 200 --integration-timeout 29000
 
 Reserved company words force outcomes: "fantasma" (not found), "homonimos" (multiple matches unless
-contexto_adicional is given), "sigilosa" (insufficient data), "hostil" (formula-like text in the analysis).`;
+contexto_adicional is given), "sigilosa" (insufficient data), "hostil" (formula-like text in the analysis).
+Tiers: CRM-Enterprise-Plan has the Complete tier (every CRM endpoint, /crm_batch included);
+CRM-Business-Plan has the Basic tier (403 ACCESS_DENIED on /crm_batch); platform plans: utility endpoints only.`;
 
 /** Adds `fluence sandbox`: a local, deterministic simulation of the Fluence API. */
 export function registerSandboxCommand(program: Command): void {
   program
     .command("sandbox")
-    .description("run a local simulation of the Fluence API (keys, credits, rate limits, faults)")
+    .description(
+      "run a local simulation of the Fluence API (keys, credits, rate limits, faults, API Gateway)",
+    )
     .option("--port <n>", `TCP port, 0 for a random one (default ${SANDBOX_DEFAULT_PORT})`)
     .option("--host <addr>", "interface to bind (default 127.0.0.1)")
     .option("--latency <ms>", "latency per paid request (default 0)")
     .option("--latency-per-profile <ms>", "latency added per profile (default 0)")
+    .option("--latency-jitter <ms>", "random extra latency per paid request, 0 to <ms>, seeded (default 0)")
     .option("--credits <n>", "starting balance of every key (default: the plan's monthly quota)")
     .option("--rate-limit <n>", "requests per window per key (default 100)")
     .option("--rate-window <ms>", "rate-limit window (default 60000)")
+    .option("--max-concurrent <n>", "batch requests processed at once; more get 503 (default unlimited)")
+    .option("--gateway", "answer as AWS API Gateway in front of the service does")
+    .option("--stage <path>", "with --gateway: serve every route under this stage, e.g. /prod (default none)")
+    .option("--burst <n>", "with --gateway: token-bucket burst per key (default 10)")
+    .option("--quota <n>", "with --gateway: requests per key before 429 Limit Exceeded (default: plan quota)")
+    .option("--integration-timeout <ms>", "with --gateway: 504 past this processing time (default 29000)")
     .option("--fail-500 <p>", "probability of a 500 on a paid request (default 0)")
     .option("--fail-429 <p>", "probability of an injected 429 (default 0)")
     .option("--fail-drop <p>", "probability of charging then dropping the connection (default 0)")
     .option("--fail-malformed <p>", "probability of charging then answering truncated JSON (default 0)")
-    .option("--seed <n>", "seed of the fault generator (default 1)")
+    .option("--fail-502 <p>", "probability of charging then answering 502 (default 0)")
+    .option("--fail-503 <p>", "probability of an uncharged 503 (default 0)")
+    .option("--seed <n>", "seed of the fault and jitter generators (default 1)")
     .option("--unhealthy", "report a degraded service on /health and /status")
     .option("--log", "print one line per request")
     .addHelpText("after", EXAMPLES)

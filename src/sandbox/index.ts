@@ -1,7 +1,15 @@
-export { SANDBOX_KEYS, SANDBOX_PLANS, type SandboxPlan, sandboxKeyFor } from "./sandbox-plans.js";
+export { parseStage } from "./sandbox-gateway.js";
+export {
+  type CrmTier,
+  SANDBOX_KEYS,
+  SANDBOX_PLANS,
+  type SandboxPlan,
+  sandboxKeyFor,
+} from "./sandbox-plans.js";
 export { SANDBOX_RESERVED } from "./sandbox-rules.js";
 export { startSandbox } from "./sandbox-server.js";
 export type {
+  GatewayOptions,
   SandboxFaults,
   SandboxHandle,
   SandboxOptions,

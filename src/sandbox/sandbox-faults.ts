@@ -1,6 +1,6 @@
 import type { SandboxFaults } from "./sandbox-types.js";
 
-export type FaultKind = "error500" | "error429" | "drop" | "malformed";
+export type FaultKind = "error500" | "error429" | "drop" | "malformed" | "error502" | "error503";
 
 /** mulberry32: a tiny seeded PRNG returning floats in [0, 1); good enough to reproduce fault runs. */
 export function mulberry32(seed: number): () => number {
@@ -14,7 +14,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const ORDER: readonly FaultKind[] = ["error500", "error429", "drop", "malformed"];
+// New kinds go at the end: the bands of the earlier ones, and so the runs of existing seeds, stay put.
+const ORDER: readonly FaultKind[] = ["error500", "error429", "drop", "malformed", "error502", "error503"];
 
 /**
  * Decides the fault of each paid request with exactly one draw, so a seed reproduces a run whatever

@@ -4,7 +4,7 @@ import type { Ledger } from "./sandbox-ledger.js";
 import type { SandboxPlan } from "./sandbox-plans.js";
 import { OUTCOME_ERRORS, outcomeFor } from "./sandbox-rules.js";
 import type { StatsRecorder } from "./sandbox-stats.js";
-import { checkProfile, isPlainObject, type JsonParse, MAX_BATCH_SIZE } from "./sandbox-validate.js";
+import { checkProfile, type JsonParse } from "./sandbox-validate.js";
 
 export interface Reply {
   status: number;
@@ -21,14 +21,14 @@ export interface PaidContext {
   elapsedMs: () => number;
 }
 
-const invalid = (message: string, extra: Record<string, unknown> = {}): Reply => ({
+export const invalid = (message: string, extra: Record<string, unknown> = {}): Reply => ({
   status: 400,
   body: { error: "Invalid request", message, ...extra },
 });
 
-const INVALID_JSON = "Body must be valid JSON";
+export const INVALID_JSON = "Body must be valid JSON";
 
-function insufficientCredits(ctx: PaidContext, profiles: number, perProfile: number): Reply {
+export function insufficientCredits(ctx: PaidContext, profiles: number, perProfile: number): Reply {
   const available = ctx.ledger.balance(ctx.key);
   const unit = profiles === 1 ? "Request" : "Batch";
   return {
@@ -43,16 +43,16 @@ function insufficientCredits(ctx: PaidContext, profiles: number, perProfile: num
   };
 }
 
-function charge(ctx: PaidContext, credits: number): void {
+export function charge(ctx: PaidContext, credits: number): void {
   ctx.ledger.debit(ctx.key, credits);
   ctx.stats.data.creditsDebited += credits;
 }
 
-function analiseFor(profile: ProfileInput, complete: boolean, hostile: boolean) {
+export function analiseFor(profile: ProfileInput, complete: boolean, hostile: boolean) {
   return hostile ? buildHostileAnalise(profile, { complete }) : buildAnalise(profile, { complete });
 }
 
-/** POST /crm_basico (1 credit) and POST /crm (2 credits, adds `personalidade`). */
+/** POST /crm_basico (1 credit) and POST /crm (2 credits, the complete analysis). */
 export function handleSingle(ctx: PaidContext, parsed: JsonParse, complete: boolean): Reply {
   const cost = complete ? 2 : 1;
   if (!parsed.ok) return invalid(INVALID_JSON);
@@ -66,6 +66,7 @@ export function handleSingle(ctx: PaidContext, parsed: JsonParse, complete: bool
   if (outcome === "success" || outcome === "hostile") {
     charge(ctx, cost);
     ctx.stats.data.profilesSucceeded += 1;
+    if (complete) ctx.stats.data.completeProfilesSucceeded += 1;
     return {
       status: 200,
       body: {
@@ -85,78 +86,10 @@ export function handleSingle(ctx: PaidContext, parsed: JsonParse, complete: bool
   return { status: failure.status, body };
 }
 
-function billing(ctx: PaidContext, used: number): Record<string, unknown> {
+export function billing(ctx: PaidContext, used: number): Record<string, unknown> {
   return {
     creditos_utilizados: used,
     creditos_restantes: ctx.ledger.balance(ctx.key),
     tipo_plano: ctx.plan.tipoPlano,
-  };
-}
-
-/** POST /crm_basico_batch: all-or-nothing validation, then pay-per-success results. */
-export function handleBatch(ctx: PaidContext, parsed: JsonParse): Reply {
-  if (!parsed.ok) return invalid(INVALID_JSON);
-  if (!isPlainObject(parsed.value)) return invalid("Body must be a JSON object");
-  const profiles = parsed.value.profiles;
-  if (!Array.isArray(profiles)) return invalid("profiles must be an array");
-  ctx.stats.data.batchSizes.push(profiles.length);
-  if (profiles.length === 0) return invalid("profiles must not be empty");
-  if (profiles.length > MAX_BATCH_SIZE) {
-    return {
-      status: 400,
-      body: {
-        error: "Batch size exceeds maximum",
-        message: `Maximum ${MAX_BATCH_SIZE} profiles per batch, received ${profiles.length}`,
-        max_batch_size: MAX_BATCH_SIZE,
-        profiles_received: profiles.length,
-      },
-    };
-  }
-  const checked = [];
-  for (const [index, value] of profiles.entries()) {
-    const check = checkProfile(value, `profiles[${index}]`);
-    if (!check.ok) return invalid(check.message, { profile_index: index });
-    checked.push(check);
-  }
-  if (ctx.ledger.balance(ctx.key) < profiles.length) return insufficientCredits(ctx, profiles.length, 1);
-
-  ctx.stats.data.profilesReceived += profiles.length;
-  const results = checked.map(({ profile, blankField }, index) => {
-    const base = { profile_index: index, input: profile };
-    if (blankField) {
-      return {
-        success: false,
-        ...base,
-        error: `${blankField} must not be empty`,
-        error_code: "INVALID_INPUT",
-      };
-    }
-    const outcome = outcomeFor(profile.empresa, profile.contexto_adicional);
-    if (outcome === "success" || outcome === "hostile") {
-      return { success: true, ...base, analise: analiseFor(profile, false, outcome === "hostile") };
-    }
-    const failure = OUTCOME_ERRORS[outcome];
-    return { success: false, ...base, error: failure.error, error_code: failure.error_code };
-  });
-  const successful = results.filter((result) => result.success).length;
-  charge(ctx, successful);
-  ctx.stats.data.profilesSucceeded += successful;
-  return {
-    status: 200,
-    body: {
-      success: true,
-      batch_summary: {
-        total_profiles: results.length,
-        successful,
-        failed: results.length - successful,
-        processing_time_ms: Math.round(ctx.elapsedMs() * 100) / 100,
-      },
-      results,
-      billing_info: {
-        creditos_por_perfil: 1,
-        perfis_processados: successful,
-        ...billing(ctx, successful),
-      },
-    },
   };
 }

@@ -9,14 +9,31 @@ export interface SandboxPlan {
   /** Word used in the 403 message: "Your professional tier API key ...". */
   tierWord: string;
   monthlyQuota: number;
-  crm: boolean;
+  /**
+   * The CRM tier: "complete" may call every CRM endpoint, "basic" all but /crm_batch, null none (platform
+   * plans). Which plan has which tier is not published; this is the sandbox's documented rule.
+   */
+  tier: CrmTier | null;
 }
 
+export type CrmTier = "basic" | "complete";
+
 export const UTILITY_ENDPOINTS = ["/health", "/status", "/creditos", "/tiers-disponiveis"] as const;
-export const CRM_ENDPOINTS = ["/crm_basico", "/crm", "/crm_basico_batch"] as const;
+export const CRM_ENDPOINTS = ["/crm_basico", "/crm", "/crm_basico_batch", "/crm_batch"] as const;
+export type CrmEndpoint = (typeof CRM_ENDPOINTS)[number];
+
+/** The tier each CRM endpoint needs; a "complete" plan has everything a "basic" one has. */
+const REQUIRED_TIER: Record<CrmEndpoint, CrmTier> = {
+  "/crm_basico": "basic",
+  "/crm": "basic",
+  "/crm_basico_batch": "basic",
+  "/crm_batch": "complete",
+};
 export const RATE_LIMIT_PER_MINUTE = 100;
 export const UPGRADE_URL = "https://tryfluence.tech/upgrade";
-export const REQUIRED_CRM_TIER = "crm_business";
+/** `required_tier` of a 403, by the tier the endpoint needs. */
+const REQUIRED_TIER_NAME: Record<CrmTier, string> = { basic: "crm_business", complete: "crm_enterprise" };
+const TIER_LABEL: Record<CrmTier, string> = { basic: "CRM", complete: "Complete" };
 
 export const SANDBOX_PLANS: readonly SandboxPlan[] = [
   {
@@ -25,7 +42,7 @@ export const SANDBOX_PLANS: readonly SandboxPlan[] = [
     tipoPlano: "enterprise_crm",
     tierWord: "enterprise",
     monthlyQuota: 10_000,
-    crm: true,
+    tier: "complete",
   },
   {
     id: "business",
@@ -33,7 +50,7 @@ export const SANDBOX_PLANS: readonly SandboxPlan[] = [
     tipoPlano: "business_crm",
     tierWord: "business",
     monthlyQuota: 5_000,
-    crm: true,
+    tier: "basic",
   },
   {
     id: "professional",
@@ -41,7 +58,7 @@ export const SANDBOX_PLANS: readonly SandboxPlan[] = [
     tipoPlano: "platform_professional",
     tierWord: "professional",
     monthlyQuota: 500,
-    crm: false,
+    tier: null,
   },
   {
     id: "essentials",
@@ -49,7 +66,7 @@ export const SANDBOX_PLANS: readonly SandboxPlan[] = [
     tipoPlano: "platform_essentials",
     tierWord: "essentials",
     monthlyQuota: 100,
-    crm: false,
+    tier: null,
   },
 ];
 
@@ -85,18 +102,27 @@ export function tiersBody(): {
       nome: plan.name,
       cota_mensal: plan.monthlyQuota,
       rate_limit_por_minuto: RATE_LIMIT_PER_MINUTE,
-      endpoints: plan.crm ? [...CRM_ENDPOINTS, ...UTILITY_ENDPOINTS] : [...UTILITY_ENDPOINTS],
+      endpoints: [...CRM_ENDPOINTS.filter((path) => canCall(plan, path)), ...UTILITY_ENDPOINTS],
     })),
   };
 }
 
-/** The documented access-denied body for a platform key calling a CRM endpoint. */
-export function accessDeniedBody(plan: SandboxPlan, path: string): Record<string, string> {
+/** Whether the plan's tier covers the endpoint. */
+export function canCall(plan: SandboxPlan, path: CrmEndpoint): boolean {
+  return plan.tier === "complete" || (plan.tier === "basic" && REQUIRED_TIER[path] === "basic");
+}
+
+/**
+ * The documented access-denied body (overview, "Access Denied Response Example"), for a plan whose tier
+ * does not cover the endpoint. The sentence names the tier the endpoint needs.
+ */
+export function accessDeniedBody(plan: SandboxPlan, path: CrmEndpoint): Record<string, string> {
+  const required = REQUIRED_TIER[path];
   return {
-    error: `Access denied. Your ${plan.tierWord} tier API key cannot access ${path}. Upgrade to CRM tier for access.`,
+    error: `Access denied. Your ${plan.tierWord} tier API key cannot access ${path}. Upgrade to ${TIER_LABEL[required]} tier for access.`,
     error_code: "ACCESS_DENIED",
     current_tier: plan.tipoPlano,
-    required_tier: REQUIRED_CRM_TIER,
+    required_tier: REQUIRED_TIER_NAME[required],
     upgrade_url: UPGRADE_URL,
   };
 }

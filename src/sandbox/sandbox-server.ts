@@ -1,131 +1,91 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { DOCS_ANSWERS, GATEWAY_ANSWERS } from "./sandbox-answers.js";
 import { createFaultPicker } from "./sandbox-faults.js";
+import { type Gate, slidingWindowGate, usagePlanGate } from "./sandbox-gates.js";
+import { resolveGateway, underStage } from "./sandbox-gateway.js";
 import { BodyTooLarge, RequestAbandoned, readBody, truncateJson, writeJson } from "./sandbox-http.js";
+import { createLatencyPicker } from "./sandbox-latency.js";
 import { Ledger } from "./sandbox-ledger.js";
-import { handleBatch, handleSingle, type PaidContext, type Reply } from "./sandbox-paid-endpoints.js";
-import { accessDeniedBody, planForKey, SANDBOX_KEYS } from "./sandbox-plans.js";
+import { createPaidHandler, type Outcome } from "./sandbox-paid-request.js";
+import { planForKey, SANDBOX_KEYS } from "./sandbox-plans.js";
+import { QuotaBook } from "./sandbox-quota.js";
 import { SlidingWindowLimiter } from "./sandbox-rate-limit.js";
+import { ROUTES } from "./sandbox-routes.js";
 import { StatsRecorder } from "./sandbox-stats.js";
+import { TimerSet } from "./sandbox-timers.js";
+import { TokenBucketLimiter } from "./sandbox-token-bucket.js";
 import type { SandboxHandle, SandboxOptions } from "./sandbox-types.js";
-import { handleUtility, type UtilityPath } from "./sandbox-utility-endpoints.js";
-import { isPlainObject, parseJson } from "./sandbox-validate.js";
+import { handleUtility } from "./sandbox-utility-endpoints.js";
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
-type Endpoint = { kind: "utility"; path: UtilityPath } | { kind: "paid"; path: string };
-const ROUTES: Record<string, Endpoint> = {
-  "GET /health": { kind: "utility", path: "/health" },
-  "GET /status": { kind: "utility", path: "/status" },
-  "GET /creditos": { kind: "utility", path: "/creditos" },
-  "GET /tiers-disponiveis": { kind: "utility", path: "/tiers-disponiveis" },
-  "POST /crm_basico": { kind: "paid", path: "/crm_basico" },
-  "POST /crm": { kind: "paid", path: "/crm" },
-  "POST /crm_basico_batch": { kind: "paid", path: "/crm_basico_batch" },
-};
-
-/** A reply plus what the fault injector wants done with it. */
-type Outcome = Reply & { fault?: "drop" | "malformed" };
-
-function json(status: number, body: unknown, headers?: Record<string, string>): Outcome {
-  return headers ? { status, body, headers } : { status, body };
-}
 
 /** Starts a faithful local simulation of the Fluence API (see shared/api/CONTRACT.md). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const rateLimit = options.rateLimit ?? 100;
   const rateWindowMs = options.rateWindowMs ?? 60_000;
-  const latencyMs = options.latencyMs ?? 0;
-  const latencyPerProfileMs = options.latencyPerProfileMs ?? 0;
+  const seed = options.seed ?? 1;
+  const gateway = resolveGateway(options.gateway);
+  const answers = gateway ? GATEWAY_ANSWERS : DOCS_ANSWERS;
   const stats = new StatsRecorder();
   const ledger = new Ledger(options.credits);
-  const limiter = new SlidingWindowLimiter(rateLimit, rateWindowMs);
-  const pickFault = createFaultPicker(options.faults, options.seed ?? 1);
+  const timers = new TimerSet();
+  const quota = new QuotaBook((key) => gateway?.quota ?? knownPlan(key).monthlyQuota);
+  const gate: Gate = gateway
+    ? usagePlanGate(new TokenBucketLimiter(rateLimit, rateWindowMs, gateway.burst), quota, stats)
+    : slidingWindowGate(new SlidingWindowLimiter(rateLimit, rateWindowMs), stats, rateLimit, rateWindowMs);
   const startedAt = Date.now();
   let unhealthy = options.unhealthy ?? false;
   const sockets = new Set<Socket>();
-  const waits = new Set<{ timer: NodeJS.Timeout; reject: (error: Error) => void }>();
 
-  // Latency timers are tracked so close() can cancel them instead of leaving requests hanging.
-  const wait = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (ms <= 0) return resolve();
-      const entry = {
-        timer: setTimeout(() => {
-          waits.delete(entry);
-          resolve();
-        }, ms),
-        reject,
-      };
-      waits.add(entry);
-    });
+  function knownPlan(key: string) {
+    const plan = planForKey(key);
+    if (!plan) throw new Error("Not a sandbox key");
+    return plan;
+  }
+
+  const handlePaid = createPaidHandler({
+    ledger,
+    stats,
+    answers,
+    timers,
+    pickFault: createFaultPicker(options.faults, seed),
+    pickLatency: createLatencyPicker(options, seed),
+    maxConcurrentBatches: options.maxConcurrentBatches ?? Number.POSITIVE_INFINITY,
+    integrationTimeoutMs: gateway?.integrationTimeoutMs,
+  });
 
   async function dispatch(
     req: IncomingMessage,
     path: string,
     raw: string,
     arrived: number,
+    onLateOutcome: (status: string) => void,
   ): Promise<Outcome> {
     const method = req.method ?? "GET";
-    if (method === "GET" && path === "/__sandbox/stats") return json(200, stats.snapshot());
+    if (method === "GET" && path === "/__sandbox/stats") return { status: 200, body: stats.snapshot() };
     if (method === "POST" && path === "/__sandbox/reset") {
       stats.reset();
-      return json(200, { ok: true });
+      return { status: 200, body: { ok: true } };
     }
-    const endpoint = ROUTES[`${method} ${path}`];
-    if (!endpoint) return json(404, { error: "Not found", message: `No route for ${method} ${path}` });
+    const routePath = underStage(path, gateway?.stage);
+    const route = routePath === undefined ? undefined : ROUTES[`${method} ${routePath}`];
+    if (!route) return answers.noRoute(method, path);
 
     const header = req.headers["x-api-key"];
     const key = Array.isArray(header) ? header[0] : header;
     const plan = planForKey(key);
-    if (!key || !plan) {
-      return json(401, { error: "Unauthorized", message: "Invalid API key provided in X-API-Key header" });
-    }
-    const rate = limiter.take(key);
-    if (!rate.ok) {
-      stats.data.rateLimited += 1;
-      const message = `Limit of ${rateLimit} requests per ${rateWindowMs / 1000} s reached; retry in ${rate.retryAfterSeconds} s.`;
-      return json(
-        429,
-        { error: "Rate limit exceeded", message },
-        { "retry-after": String(rate.retryAfterSeconds) },
-      );
-    }
-    if (endpoint.kind === "utility") {
+    if (!key || !plan) return answers.unauthorized();
+    const admission = gate(key);
+    if (!admission.ok) return admission.reply;
+    if (route.kind === "utility") {
       const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
-      return handleUtility(endpoint.path, { key, plan, ledger, unhealthy, uptimeSeconds });
+      const usage = gateway ? { limit: quota.limit(key), used: quota.used(key) } : undefined;
+      return handleUtility(route.path, { key, plan, ledger, unhealthy, uptimeSeconds, quota: usage });
     }
-    if (!plan.crm) return json(403, accessDeniedBody(plan, endpoint.path));
-
-    const fault = pickFault();
-    const parsed = parseJson(raw);
-    const batch = endpoint.path === "/crm_basico_batch";
-    const profiles = batch && parsed.ok && isPlainObject(parsed.value) ? parsed.value.profiles : undefined;
-    const count = Array.isArray(profiles) ? profiles.length : 1;
-    await wait(latencyMs + latencyPerProfileMs * count);
-
-    if (fault === "error500") {
-      stats.data.faultsInjected.error500 += 1;
-      return json(500, { error: "Internal server error", message: "Injected fault: nothing was charged" });
-    }
-    if (fault === "error429") {
-      stats.data.faultsInjected.error429 += 1;
-      limiter.giveBack(key, rate.acceptedAt);
-      return json(
-        429,
-        { error: "Rate limit exceeded", message: "Too many requests; retry in 1 s." },
-        { "retry-after": "1" },
-      );
-    }
-    const ctx: PaidContext = { key, plan, ledger, stats, elapsedMs: () => performance.now() - arrived };
-    const reply: Outcome = batch
-      ? handleBatch(ctx, parsed)
-      : handleSingle(ctx, parsed, endpoint.path === "/crm");
-    if (fault) {
-      stats.data.faultsInjected[fault] += 1;
-      reply.fault = fault;
-    }
-    return reply;
+    return handlePaid({ key, plan, route, raw, arrived, giveBack: admission.giveBack, onLateOutcome });
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,7 +99,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       options.log?.(`${method} ${path} ${status} ${Math.round(performance.now() - arrived)}ms`);
     let outcome: Outcome;
     try {
-      outcome = await dispatch(req, path, await readBody(req, BODY_LIMIT_BYTES), arrived);
+      const raw = await readBody(req, BODY_LIMIT_BYTES);
+      outcome = await dispatch(req, path, raw, arrived, (status) => log(`${status} after the 504`));
     } catch (error) {
       if (error instanceof RequestAbandoned) {
         res.destroy();
@@ -148,11 +109,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       outcome =
         error instanceof BodyTooLarge
-          ? json(413, { error: "Payload too large", message: `Body exceeds ${BODY_LIMIT_BYTES} bytes` })
-          : json(500, {
-              error: "Internal server error",
-              message: error instanceof Error ? error.message : String(error),
-            });
+          ? {
+              status: 413,
+              body: { error: "Payload too large", message: `Body exceeds ${BODY_LIMIT_BYTES} bytes` },
+            }
+          : {
+              status: 500,
+              body: {
+                error: "Internal server error",
+                message: error instanceof Error ? error.message : String(error),
+              },
+            };
     }
     if (outcome.fault === "drop") {
       // The answer is lost after the charge: the client sees a reset connection.
@@ -160,14 +127,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log("dropped");
       return;
     }
+    const headers = { ...outcome.headers };
+    if (gateway) {
+      const requestId = randomUUID();
+      headers["x-amzn-RequestId"] = requestId;
+      if (outcome.status < 200 || outcome.status >= 300) stats.failedRequestId(requestId);
+    }
     const text = JSON.stringify(outcome.body);
     stats.status(outcome.status);
-    writeJson(
-      res,
-      outcome.status,
-      outcome.fault === "malformed" ? truncateJson(text) : text,
-      outcome.headers,
-    );
+    writeJson(res, outcome.status, outcome.fault === "malformed" ? truncateJson(text) : text, headers);
     log(String(outcome.status));
   }
 
@@ -187,30 +155,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-
+  const url = `http://${host}:${address.port}`;
   const knownKey = (key: string) => {
-    if (!planForKey(key)) throw new Error("Not a sandbox key");
+    knownPlan(key);
     return key;
   };
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
+    apiUrl: `${url}${gateway?.stage ?? ""}`,
     port: address.port,
     keys: { ...SANDBOX_KEYS },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     balance: (key) => ledger.balance(knownKey(key)),
     setBalance: (key, credits) => ledger.setBalance(knownKey(key), credits),
+    quotaUsed: (key) => {
+      const used = quota.used(knownKey(key));
+      return gateway ? used : 0;
+    },
+    setQuota: (key, requests) => quota.setLimit(knownKey(key), requests),
     setUnhealthy: (value) => {
       unhealthy = value;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const entry of waits) {
-          clearTimeout(entry.timer);
-          entry.reject(new RequestAbandoned());
-        }
-        waits.clear();
+        timers.cancelAll();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),

@@ -10,6 +10,8 @@ export interface UtilityContext {
   ledger: Ledger;
   unhealthy: boolean;
   uptimeSeconds: number;
+  /** Gateway mode: the key's usage-plan quota and the requests counted against it (this one included). */
+  quota?: { limit: number; used: number };
 }
 
 export type UtilityPath = (typeof UTILITY_ENDPOINTS)[number];
@@ -30,16 +32,18 @@ export function handleUtility(path: UtilityPath, ctx: UtilityContext): Reply {
         body: { status: state, version: SANDBOX_VERSION, uptime_s: ctx.uptimeSeconds, endpoints },
       };
     }
-    case "/creditos":
-      return {
-        status: 200,
-        body: {
-          creditos_restantes: ctx.ledger.balance(ctx.key),
-          creditos_utilizados: ctx.ledger.used(ctx.key),
-          cota_mensal: ctx.plan.monthlyQuota,
-          tipo_plano: ctx.plan.tipoPlano,
-        },
+    case "/creditos": {
+      const body: Record<string, unknown> = {
+        creditos_restantes: ctx.ledger.balance(ctx.key),
+        creditos_utilizados: ctx.ledger.used(ctx.key),
+        cota_mensal: ctx.quota?.limit ?? ctx.plan.monthlyQuota,
+        tipo_plano: ctx.plan.tipoPlano,
       };
+      // Assumed field name: the vendor does not publish how /creditos reports requests used against the
+      // usage plan's quota, only that quotas count requests.
+      if (ctx.quota) body.requisicoes_utilizadas = ctx.quota.used;
+      return { status: 200, body };
+    }
     case "/tiers-disponiveis":
       return { status: 200, body: tiersBody() };
   }

@@ -158,7 +158,7 @@ describe("lookup", () => {
     expect(sandbox.balance(sandbox.keys.enterprise)).toBe(9999);
   });
 
-  it("--complete --json debits 2 credits through /crm and includes personalidade", async () => {
+  it("--complete --json debits 2 credits through /crm and includes the personality block", async () => {
     const { sandbox, env } = await setup();
     const r = await runCli(["lookup", ...who, "--complete", "--json"], { env });
     expect(r.code).toBe(0);
@@ -171,7 +171,8 @@ describe("lookup", () => {
     expect(Object.keys(body).sort()).toEqual(["analise", "billing_info", "found", "input"]);
     expect(body.found).toBe(true);
     expect(body.input).toEqual({ primeiro_nome: "Ana", ultimo_nome: "Souza", empresa: "Natura" });
-    expect(body.analise).toHaveProperty("personalidade");
+    expect(body.analise).toHaveProperty("perfil_personalidade.mbti");
+    expect(body.analise).toHaveProperty("playbooks.abordagem");
     expect(body.analise).toHaveProperty("manual_comprador.dores");
     expect(body.billing_info).toMatchObject({ creditos_utilizados: 2, creditos_restantes: 9998 });
     expect(sandbox.stats().requests).toEqual({ "POST /crm": 1 });

@@ -16,12 +16,14 @@ describe("single endpoints", () => {
       creditos_restantes: 99,
       tipo_plano: "enterprise_crm",
     });
-    expect(basic.body.analise).not.toHaveProperty("personalidade");
+    expect(basic.body.analise).not.toHaveProperty("perfil_personalidade");
+    expect(basic.body.analise).not.toHaveProperty("playbooks");
 
     const complete = await post(sandbox, "/crm", key, person("João", "Silva", "Microsoft Brasil"));
     expect(complete.status).toBe(200);
     expect(complete.body.billing_info).toMatchObject({ creditos_utilizados: 2, creditos_restantes: 97 });
-    expect(complete.body.analise).toHaveProperty("personalidade");
+    expect(complete.body.analise).toHaveProperty("perfil_personalidade.big_five.abertura");
+    expect(complete.body.analise).toHaveProperty("playbooks.abordagem");
     expect(sandbox.balance(key)).toBe(97);
     expect((await get(sandbox, "/creditos", key)).body).toMatchObject({
       creditos_restantes: 97,

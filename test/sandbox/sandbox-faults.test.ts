@@ -12,7 +12,14 @@ describe("fault injection", () => {
     expect(reply).toMatchObject({ status: 500, body: { error: "Internal server error" } });
     expect(sandbox.balance(key)).toBe(10);
     expect((await get(sandbox, "/creditos", key)).status).toBe(200);
-    expect(sandbox.stats().faultsInjected).toEqual({ error500: 1, error429: 0, drop: 0, malformed: 0 });
+    expect(sandbox.stats().faultsInjected).toEqual({
+      error500: 1,
+      error429: 0,
+      drop: 0,
+      malformed: 0,
+      error502: 0,
+      error503: 0,
+    });
   });
 
   it("error429 answers an injected 429 with Retry-After 1 that uses no rate-limit slot", async () => {
@@ -50,6 +57,37 @@ describe("fault injection", () => {
     expect(() => JSON.parse(text)).toThrow();
     expect(sandbox.balance(key)).toBe(7);
     expect(sandbox.stats().faultsInjected.malformed).toBe(1);
+  });
+
+  it("error502 processes and charges, then answers the gateway's 502 (the in-doubt case)", async () => {
+    for (const gateway of [false, true]) {
+      const sandbox = await start({ credits: 10, gateway, faults: { error502: 1 } });
+      const key = sandbox.keys.enterprise;
+      const reply = await post(sandbox, "/crm_batch", key, batch);
+      expect(reply).toMatchObject({ status: 502, body: { message: "Internal server error" } });
+      expect(Object.keys(reply.body)).toEqual(["message"]);
+      expect(sandbox.balance(key)).toBe(4);
+      expect(sandbox.stats()).toMatchObject({
+        creditsDebited: 6,
+        profilesSucceeded: 3,
+        faultsInjected: { error502: 1 },
+      });
+    }
+  });
+
+  it("error503 answers 503 and charges nothing, in the shape of the mode", async () => {
+    const docs = await start({ credits: 10, faults: { error503: 1 } });
+    const reply = await post(docs, "/crm_basico_batch", docs.keys.enterprise, batch);
+    expect(reply).toMatchObject({
+      status: 503,
+      body: { error: "Service unavailable", message: expect.any(String) },
+    });
+    expect(docs.balance(docs.keys.enterprise)).toBe(10);
+    expect(docs.stats()).toMatchObject({ profilesReceived: 0, faultsInjected: { error503: 1 } });
+    const gateway = await start({ credits: 10, gateway: true, faults: { error503: 1 } });
+    const gatewayReply = await post(gateway, "/crm_basico", gateway.keys.enterprise, people(1)[0]);
+    expect(gatewayReply).toMatchObject({ status: 503, body: { message: "Service Unavailable" } });
+    expect(gateway.balance(gateway.keys.enterprise)).toBe(10);
   });
 
   it("leaves utility endpoints and unauthenticated requests alone", async () => {

@@ -24,11 +24,18 @@ describe("stats", () => {
       statuses: { "200": 3, "401": 1, "400": 1, "404": 1 },
       profilesReceived: 5,
       profilesSucceeded: 4,
+      completeProfilesSucceeded: 0,
       creditsDebited: 4,
       rateLimited: 0,
-      faultsInjected: { error500: 0, error429: 0, drop: 0, malformed: 0 },
+      quotaRefused: 0,
+      refusedOverCapacity: 0,
+      gatewayTimeouts: 0,
+      faultsInjected: { error500: 0, error429: 0, drop: 0, malformed: 0, error502: 0, error503: 0 },
       batchSizes: [4, 12],
+      completeBatchSizes: [],
       peakConcurrency: 1,
+      peakBatchConcurrency: 1,
+      failedRequestIds: [],
     });
   });
 

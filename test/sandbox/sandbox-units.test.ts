@@ -62,6 +62,21 @@ describe("faults", () => {
     expect(both()).toBe("error500");
   });
 
+  it("keeps the sequence of existing kinds when the new ones (error502, error503) are added", () => {
+    const old = createFaultPicker({ error500: 0.2, drop: 0.2, malformed: 0.1 }, 11);
+    const extended = createFaultPicker(
+      { error500: 0.2, drop: 0.2, malformed: 0.1, error502: 0.1, error503: 0.1 },
+      11,
+    );
+    const pairs = Array.from({ length: 500 }, () => [old(), extended()] as const);
+    for (const [before, after] of pairs) {
+      if (before) expect(after).toBe(before);
+      else expect([undefined, "error502", "error503"]).toContain(after);
+    }
+    expect(pairs.some(([, after]) => after === "error502")).toBe(true);
+    expect(pairs.some(([, after]) => after === "error503")).toBe(true);
+  });
+
   it("splits a half probability roughly in half", () => {
     const pick = createFaultPicker({ error500: 0.5 }, 9);
     const hits = Array.from({ length: 1000 }, pick).filter((kind) => kind === "error500").length;
@@ -143,10 +158,8 @@ describe("buildAnalise", () => {
     expect(a.area).toEqual(expect.any(String));
     expect(a.resumo).toContain("Maria Santos");
     expect(a.resumo).toContain("Google Brasil");
-    expect(a.personalidade).toBeUndefined();
-    expect(buildAnalise(maria, { complete: true }).personalidade).toMatchObject({
-      perfil_disc: expect.any(String),
-    });
+    expect(a.perfil_personalidade).toBeUndefined();
+    expect(a.playbooks).toBeUndefined();
   });
 
   it("hostile analyses carry formula and control-character bait", () => {
