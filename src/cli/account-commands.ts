@@ -8,6 +8,7 @@ import {
 } from "../api/index.js";
 import type { CreditsInfo, ProfileInput, ServiceState, TierInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
+import { CREDITS_PER_PROFILE, requestsUsedOf } from "../pipeline/index.js";
 import { foldLoose } from "../text/fold.js";
 import { type ApiFlags, connectApi } from "./api-connection.js";
 import { addApiOptions } from "./api-options.js";
@@ -162,14 +163,27 @@ function personOutcome(error: FluenceApiError): string | undefined {
 }
 
 export function creditsText(info: CreditsInfo): string {
-  const known = ["creditos_restantes", "creditos_utilizados", "cota_mensal", "tipo_plano"];
+  const known = [
+    "creditos_restantes",
+    "creditos_utilizados",
+    "cota_mensal",
+    "tipo_plano",
+    "requisicoes_utilizadas",
+  ];
   const num = (v: unknown) =>
     typeof v === "number" ? formatCount(v) : v === undefined ? "unknown" : String(v);
+  // Quotas count requests (one batch of up to 10 people is one request), not credits.
+  const requestsUsed = requestsUsedOf(info);
+  const quota =
+    info.cota_mensal === undefined
+      ? "unknown"
+      : `${num(info.cota_mensal)} requests${requestsUsed === null ? "" : ` (${formatCount(requestsUsed)} used this period)`}`;
   const lines = [
     `Balance:         ${num(info.creditos_restantes)} credits`,
-    `Used this month: ${num(info.creditos_utilizados)}`,
-    `Monthly quota:   ${num(info.cota_mensal)}`,
+    `Used this month: ${num(info.creditos_utilizados)} credits`,
+    `Monthly quota:   ${quota}`,
     `Plan:            ${info.tipo_plano ?? "unknown"}`,
+    `Costs:           basic analysis (enrich) ${CREDITS_PER_PROFILE.basic} credit a person, complete (enrich --complete) ${CREDITS_PER_PROFILE.complete}; only successes are charged`,
   ];
   const extra = Object.fromEntries(Object.entries(info).filter(([k]) => !known.includes(k)));
   if (Object.keys(extra).length > 0) lines.push("Other fields:", ...renderFields(extra));

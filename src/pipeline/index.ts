@@ -1,4 +1,4 @@
-export { BATCH_ENDPOINT, runEnrich } from "./enrich.js";
+export { BATCH_ENDPOINT, CREDITS_PER_PROFILE, runEnrich } from "./enrich.js";
 export type {
   BillingCheck,
   DryRunReport,
@@ -10,3 +10,4 @@ export type {
 } from "./enrich-types.js";
 export { DEFAULT_ENRICH_SETTINGS } from "./enrich-types.js";
 export { rowErrorInfo } from "./row-error-codes.js";
+export { requestsUsed as requestsUsedOf } from "./run-summary.js";
