@@ -28,6 +28,7 @@ import {
   type EnrichPlanInfo,
   type EnrichSummary,
 } from "./enrich-types.js";
+import { ExtraColumns } from "./flatten-analise.js";
 import { type PlanPassResult, planPass, writePass } from "./input-passes.js";
 import { resolveOutputPaths } from "./output-paths.js";
 import { OutputWriters } from "./output-writers.js";
@@ -92,7 +93,14 @@ export async function runEnrich(
       bom: options.bom ?? false,
       escapeFormulas: settings.escapeFormulas,
     };
-    out = options.dryRun ? undefined : await OutputWriters.open(input.info.header, mapping, writerSettings);
+    // The basic analysis has fixed columns, so a re-run served wholly by the store is written while it
+    // is planned, in one pass. The complete analysis's columns come from the data: they are all known
+    // only once the run has them, so its outputs are written by the second pass.
+    const extraColumns = analysis === "complete" ? new ExtraColumns() : undefined;
+    out =
+      options.dryRun || extraColumns
+        ? undefined
+        : await OutputWriters.open(input.info.header, mapping, writerSettings);
     let tally = new RowTally();
 
     let sender: BatchSender | undefined;
@@ -105,6 +113,13 @@ export async function runEnrich(
       freshSince,
       ...(out ? { speculative: { out, tally } } : {}),
       onQueued: () => sender?.wake(),
+      ...(extraColumns
+        ? {
+            onStored: (found) => {
+              for (const o of found) if (o.kind === "ok") extraColumns.add(o.analise);
+            },
+          }
+        : {}),
       signal: stopPlanning.signal,
     });
     // Keep a failed plan pass from going unhandled while the preflight is awaited; it is awaited below.
@@ -179,8 +194,9 @@ export async function runEnrich(
     const peopleToSend = ledger.peopleCount();
 
     if (!planned.written) {
+      if (extraColumns) for (const analise of ledger.doneAnalyses()) extraColumns.add(analise);
       tally = new RowTally();
-      out = await OutputWriters.open(input.info.header, mapping, writerSettings);
+      out = await OutputWriters.open(input.info.header, mapping, { ...writerSettings, extraColumns });
       await writePass({
         input,
         mapping,

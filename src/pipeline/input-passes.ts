@@ -68,6 +68,8 @@ export interface PlanPassArgs {
   speculative?: { out: OutputWriters; tally: RowTally };
   /** After each chunk that queued people, so a sender already running picks them up. */
   onQueued?: () => void;
+  /** The store's outcomes for each chunk (the complete analysis learns its columns from them). */
+  onStored?: (outcomes: Iterable<StoredOutcome>) => void;
   /** Stops the pass between chunks (the run failed elsewhere). */
   signal?: AbortSignal;
 }
@@ -94,6 +96,7 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
     const fps = fpsOf(chunk);
     result.invalid += chunk.length - fps.length;
     const stored = await args.store.lookup(fps, args.analysis, args.freshSince);
+    args.onStored?.(stored.values());
     const firsts = new Set<ScannedRow>();
     const toSend: PersonEntry[] = [];
     for (const row of chunk) {

@@ -1,5 +1,11 @@
 import { type ColumnMapping, type CsvOutput, createCsvOutput, type FormulaEscape } from "../csv/index.js";
-import { ENRICHED_COLUMNS, ERROR_COLUMNS } from "./flatten-analise.js";
+import {
+  ANALISE_COLUMN,
+  BASIC_COLUMNS,
+  ERROR_COLUMNS,
+  type ExtraColumns,
+  flattenAnalise,
+} from "./flatten-analise.js";
 
 export interface OutputSettings {
   enrichedPath: string;
@@ -8,6 +14,8 @@ export interface OutputSettings {
   delimiter: string;
   bom: boolean;
   escapeFormulas: FormulaEscape;
+  /** The complete analysis's columns beyond the basic ones (learned before opening). Default none. */
+  extraColumns?: ExtraColumns;
 }
 
 /** The two row outputs of a run, written to temp files and renamed into place only when complete. */
@@ -15,11 +23,18 @@ export class OutputWriters {
   readonly #enriched: CsvOutput;
   readonly #errors: CsvOutput;
   readonly #passthrough: number[];
+  readonly #extra: ExtraColumns | undefined;
 
-  private constructor(enriched: CsvOutput, errors: CsvOutput, passthrough: number[]) {
+  private constructor(
+    enriched: CsvOutput,
+    errors: CsvOutput,
+    passthrough: number[],
+    extra: ExtraColumns | undefined,
+  ) {
     this.#enriched = enriched;
     this.#errors = errors;
     this.#passthrough = passthrough;
+    this.#extra = extra;
   }
 
   static async open(
@@ -35,10 +50,11 @@ export class OutputWriters {
       escapeFormulas: settings.escapeFormulas,
       apiColumnsFrom: kept.length,
     };
+    const extra = settings.extraColumns?.columns() ?? [];
     const enriched = await createCsvOutput({
       ...common,
       path: settings.enrichedPath,
-      header: [...kept, ...ENRICHED_COLUMNS],
+      header: [...kept, ...BASIC_COLUMNS, ...extra, ANALISE_COLUMN],
     });
     try {
       const errors = await createCsvOutput({
@@ -46,7 +62,7 @@ export class OutputWriters {
         path: settings.errorsPath,
         header: [...kept, ...ERROR_COLUMNS],
       });
-      return new OutputWriters(enriched, errors, mapping.passthrough);
+      return new OutputWriters(enriched, errors, mapping.passthrough, settings.extraColumns);
     } catch (error) {
       await enriched.abort();
       throw error;
@@ -58,8 +74,9 @@ export class OutputWriters {
     return this.#passthrough.map((i) => fields[i] ?? "");
   }
 
-  writeEnriched(fields: string[], enrichedValues: string[]): Promise<void> {
-    return this.#enriched.write([...this.originals(fields), ...enrichedValues]);
+  /** A row with its analysis (the JSON text as stored) flattened into the enriched columns. */
+  writeEnriched(fields: string[], analiseJson: string): Promise<void> {
+    return this.#enriched.write([...this.originals(fields), ...flattenAnalise(analiseJson, this.#extra)]);
   }
 
   writeError(

@@ -1,6 +1,5 @@
 import type { CsvRecord } from "../csv/index.js";
 import type { NewOutcome } from "../store/index.js";
-import { flattenAnalise } from "./flatten-analise.js";
 import type { OutputWriters } from "./output-writers.js";
 import { rowErrorInfo } from "./row-error-codes.js";
 import type { LedgerStatus } from "./run-ledger.js";
@@ -73,7 +72,7 @@ export class RowTally {
       );
     } else if (res.outcome?.kind === "ok" && res.outcome.analise !== undefined) {
       this.enriched++;
-      await out.writeEnriched(record.fields, flattenAnalise(res.outcome.analise));
+      await out.writeEnriched(record.fields, res.outcome.analise);
     } else if (res.outcome?.kind === "error") {
       const code = res.outcome.code ?? "UNKNOWN_ERROR";
       await this.#error(out, record, code, sentence(res.outcome.message ?? null, code), false);

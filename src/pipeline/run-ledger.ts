@@ -145,6 +145,12 @@ export class RunLedger {
     return out;
   }
 
+  /** The analyses (JSON text) of every person this run enriched, in no particular order. */
+  *doneAnalyses(): IterableIterator<string> {
+    const rows = this.#db.prepare("SELECT analise FROM people WHERE kind = 'ok'").pluck();
+    for (const analise of rows.iterate() as IterableIterator<string>) yield analise;
+  }
+
   /** Distinct people recorded to send in this run (whatever their status now). */
   peopleCount(): number {
     return (this.#db.prepare("SELECT COUNT(*) AS n FROM people").get() as { n: number }).n;

@@ -117,10 +117,16 @@ export function fixtureRowsWithIds(): string[][] {
  * Checks the contract every run must keep: each data row of `input` appears exactly once across the two
  * outputs, each output in input order, with the input's columns unchanged cell for cell.
  */
-export function expectEveryRowOnce(input: string[][], out: Outputs, expect: ExpectLike): void {
+export function expectEveryRowOnce(
+  input: string[][],
+  out: Outputs,
+  expect: ExpectLike,
+  /** The enriched file's own columns; default the basic analysis's. */
+  enrichedColumns: readonly string[] = OUTPUT_COLUMNS,
+): void {
   const header = input[0]!;
   const width = header.length;
-  expect(out.enrichedHeader).toEqual([...header, ...OUTPUT_COLUMNS]);
+  expect(out.enrichedHeader).toEqual([...header, ...enrichedColumns]);
   expect(out.errorsHeader).toEqual([...header, ...ERROR_COLUMNS]);
   const idAt = header.indexOf("id");
   const byId = new Map(input.slice(1).map((row, i) => [row[idAt]!, { row, index: i }]));

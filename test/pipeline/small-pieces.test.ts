@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkBilling } from "../../src/pipeline/billing-check.js";
-import { flattenAnalise } from "../../src/pipeline/flatten-analise.js";
+import { ExtraColumns, flattenAnalise } from "../../src/pipeline/flatten-analise.js";
 import { resolveOutputPaths } from "../../src/pipeline/output-paths.js";
 import { rowErrorInfo } from "../../src/pipeline/row-error-codes.js";
 import { UserError } from "../../src/user-error.js";
@@ -32,6 +32,64 @@ describe("flattenAnalise", () => {
     ]);
     expect(flattenAnalise("not json")).toEqual(["", "", "", "", "", "not json"]);
     expect(flattenAnalise("[1,2]")[5]).toBe("[1,2]");
+  });
+});
+
+describe("ExtraColumns (the complete analysis, flattened generically)", () => {
+  const complete = {
+    cargo: "CEO",
+    manual_comprador: { dores: ["a"], objecoes: ["caro", "lento"] },
+    perfil_personalidade: { mbti: "ENTJ", big_five: { abertura: 72, neuroticismo: 31 } },
+    playbooks: [{ titulo: "Abertura", passos: ["1", "2"] }],
+    sem_valor: null,
+  };
+
+  it("learns every leaf beyond the basic fields, in alphabetical order of path, whatever order rows come in", () => {
+    const a = new ExtraColumns();
+    a.add(JSON.stringify({ zeta: 1 }));
+    a.add(JSON.stringify(complete));
+    const b = new ExtraColumns();
+    b.add(JSON.stringify(complete));
+    b.add(JSON.stringify({ zeta: 1 }));
+    b.add("not json");
+    b.add(undefined);
+    const expected = [
+      "fluence_manual_comprador_objecoes",
+      "fluence_perfil_personalidade_big_five_abertura",
+      "fluence_perfil_personalidade_big_five_neuroticismo",
+      "fluence_perfil_personalidade_mbti",
+      "fluence_playbooks",
+      "fluence_sem_valor",
+      "fluence_zeta",
+    ];
+    expect(a.columns()).toEqual(expected);
+    expect(b.columns()).toEqual(expected);
+  });
+
+  it("writes lists of scalars joined, lists of objects as JSON, and blanks for what a row lacks", () => {
+    const cols = new ExtraColumns();
+    cols.add(JSON.stringify(complete));
+    cols.add(JSON.stringify({ zeta: "z" }));
+    const json = JSON.stringify(complete);
+    const values = flattenAnalise(json, cols);
+    expect(values.slice(0, 5)).toEqual(["CEO", "", "a", "", ""]);
+    expect(values.slice(5, -1)).toEqual([
+      "caro | lento",
+      "72",
+      "31",
+      "ENTJ",
+      JSON.stringify(complete.playbooks),
+      "",
+      "",
+    ]);
+    expect(values.at(-1)).toBe(json);
+  });
+
+  it("tells apart two paths that would make the same column name", () => {
+    const cols = new ExtraColumns();
+    cols.add(JSON.stringify({ a_b: 1, a: { b: 2 } }));
+    expect(cols.columns()).toEqual(["fluence_a_b", "fluence_a_b_2"]);
+    expect(flattenAnalise(JSON.stringify({ a_b: 1, a: { b: 2 } }), cols).slice(5, 7)).toEqual(["2", "1"]);
   });
 });
 
