@@ -98,7 +98,63 @@ describe("requests", () => {
   });
 });
 
+describe("the connection pool", () => {
+  it("has no cap of its own by default: 40 requests at once are 40 on the wire", async () => {
+    let open = 0;
+    let peak = 0;
+    server.setHandler((_req, res) => {
+      open++;
+      peak = Math.max(peak, open);
+      setTimeout(() => {
+        open--;
+        json(200, { status: "ok" })(_req, res);
+      }, 150);
+    });
+    await Promise.all(Array.from({ length: 40 }, () => client.health()));
+    expect(peak).toBe(40);
+    expect(server.connections()).toBe(40);
+  });
+
+  it("measures latency and the timeout from the moment a request is on the wire, not while it queues", async () => {
+    server.setHandler((req, res) => setTimeout(() => json(200, { results: [] })(req, res), 200));
+    // A pool of one: the third request waits ~400 ms for the socket before it is written.
+    const narrow = createClient({
+      baseUrl: server.baseUrl,
+      apiKey: TEST_KEY,
+      timeoutMs: 300,
+      connections: 1,
+    });
+    try {
+      const outcomes = await Promise.all([1, 2, 3].map(() => narrow.batch([])));
+      for (const o of outcomes) {
+        expect(o.latencyMs).toBeGreaterThanOrEqual(195);
+        expect(o.latencyMs).toBeLessThan(290);
+      }
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it("reports the gateway's x-amzn-RequestId of a successful batch", async () => {
+    server.setHandler((_req, res) => {
+      res.setHeader("x-amzn-RequestId", "req-123");
+      json(200, { results: [] })(_req, res);
+    });
+    expect((await client.batch([])).requestId).toBe("req-123");
+  });
+});
+
 describe("batch", () => {
+  it("sends the complete analysis to /crm_batch", async () => {
+    server.setHandler(
+      json(200, { results: [{ success: true, profile_index: 0, analise: { cargo: "CEO" } }] }),
+    );
+    await client.batch(PEOPLE.slice(0, 1), { complete: true });
+    expect(server.requests.at(-1)?.url).toBe("/crm_batch");
+    await client.batch(PEOPLE.slice(0, 1));
+    expect(server.requests.at(-1)?.url).toBe("/crm_basico_batch");
+  });
+
   it("maps a 200 into one result per profile with billing, latency and the raw body", async () => {
     const body = {
       success: true,

@@ -46,6 +46,16 @@ describe("fluence enrich: as many in flight as the server copes with", () => {
     expect(summary.max_in_flight).toBeLessThanOrEqual(5);
   });
 
+  it("the HTTP pool is never the limit: --concurrency 40 puts 40 batches in flight", async () => {
+    const s = setup();
+    const { sandbox, env } = await s.sandbox({ latencyMs: 1500 });
+    const input = writeCsv(s.tmp.file("forty.csv"), leadRows(400));
+    const r = await enrich(input, ["--concurrency", "40"], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sandbox.stats().peakBatchConcurrency).toBe(40);
+    expect((readOutputs(s.tmp.dir, "forty").summary as unknown as FlowSummary).max_in_flight).toBe(40);
+  });
+
   it("reports latency from the moment on the wire: p50 and p95 inside the server's jitter range", async () => {
     const s = setup();
     const { env } = await s.sandbox({ latencyMs: 200, latencyJitterMs: 100, seed: 3 });
