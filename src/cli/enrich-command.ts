@@ -1,5 +1,6 @@
 import path from "node:path";
 import { type Command, Option } from "commander";
+import { IoFailure } from "../fs/io-errors.js";
 import { DEFAULT_ENRICH_SETTINGS, type EnrichOptions, runEnrich } from "../pipeline/index.js";
 import { defaultStorePath, parseAge } from "../store/index.js";
 import { type ApiFlags, connectApi } from "./api-connection.js";
@@ -166,7 +167,10 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       dryRun: flags.dryRun,
       signal: controller.signal,
     };
-    const result = await runEnrich(options, progress.events);
+    const result = await runEnrich(options, progress.events).catch((error: unknown) => {
+      // With --no-store nothing paid for is kept: the sentence must not promise a free re-run.
+      throw flags.store === false && error instanceof IoFailure ? error.withoutStore() : error;
+    });
     progress.stop();
     if ("dry_run" in result) {
       out.info(dryRunText(result));

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { asStoreFailure } from "../fs/io-errors.js";
 import { defaultStorePath, OutcomeStore, parseAge, type StoreStats } from "../store/index.js";
 
 /** Counts of the store at `path`; all zeros (and no file created) when there is no store yet. */
@@ -8,6 +9,8 @@ export function storeStatsReport(path: string): StoreStats {
   const store = OutcomeStore.open(path);
   try {
     return store.stats();
+  } catch (error) {
+    throw asStoreFailure(error, path);
   } finally {
     store.close();
   }
@@ -20,6 +23,8 @@ export function storePrune(path: string, olderThan: string): { deleted: number }
   const store = OutcomeStore.open(path);
   try {
     return { deleted: store.prune(olderThanMs) };
+  } catch (error) {
+    throw asStoreFailure(error, path);
   } finally {
     store.close();
   }

@@ -12,7 +12,7 @@ import {
 import type { CreditsInfo } from "../api/types.js";
 import { openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
-import { writeFileAtomic } from "../fs/atomic-file.js";
+import { asStoreFailure } from "../fs/io-errors.js";
 import { OutcomeStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
 import { CreditGuard } from "./credit-guard.js";
@@ -72,6 +72,7 @@ export async function runEnrich(
     const writerSettings = {
       enrichedPath: paths.enriched,
       errorsPath: paths.errors,
+      summaryPath: paths.summary,
       format: settings.format,
       delimiter: options.outDelimiter ?? input.info.delimiter,
       bom: options.bom ?? false,
@@ -161,8 +162,7 @@ export async function runEnrich(
         pending: pendingReason(report),
       });
     }
-    await out!.commit();
-    store.endRun(run.runId);
+    await out!.finish();
 
     const after =
       report && report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
@@ -177,11 +177,12 @@ export async function runEnrich(
       started,
       staleInFlight: run.staleInflight,
     });
-    await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    await out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
+    store.endRun(run.runId);
     return summary;
   } catch (error) {
     await out?.abort();
-    throw error;
+    throw asStoreFailure(error, store?.path ?? options.storePath ?? scratchStore!);
   } finally {
     store?.close();
     await input.close();

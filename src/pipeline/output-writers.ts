@@ -1,25 +1,33 @@
 import { type ColumnMapping, type CsvOutput, createCsvOutput, type FormulaEscape } from "../csv/index.js";
+import { stageFile } from "../fs/atomic-file.js";
+import { asOnePublish } from "../fs/exit-cleanup.js";
 import { ENRICHED_COLUMNS, ERROR_COLUMNS } from "./flatten-analise.js";
 
 export interface OutputSettings {
   enrichedPath: string;
   errorsPath: string;
+  summaryPath: string;
   format: "csv" | "jsonl";
   delimiter: string;
   bom: boolean;
   escapeFormulas: FormulaEscape;
 }
 
-/** The two row outputs of a run, written to temp files and renamed into place only when complete. */
+/**
+ * The outputs of a run: the two row files and the summary, written to temp files and renamed into place
+ * only when all three are complete, so a full disk or a second signal never publishes a partial set.
+ */
 export class OutputWriters {
   readonly #enriched: CsvOutput;
   readonly #errors: CsvOutput;
   readonly #passthrough: number[];
+  readonly #summaryPath: string;
 
-  private constructor(enriched: CsvOutput, errors: CsvOutput, passthrough: number[]) {
+  private constructor(enriched: CsvOutput, errors: CsvOutput, passthrough: number[], summaryPath: string) {
     this.#enriched = enriched;
     this.#errors = errors;
     this.#passthrough = passthrough;
+    this.#summaryPath = summaryPath;
   }
 
   static async open(
@@ -46,7 +54,7 @@ export class OutputWriters {
         path: settings.errorsPath,
         header: [...kept, ...ERROR_COLUMNS],
       });
-      return new OutputWriters(enriched, errors, mapping.passthrough);
+      return new OutputWriters(enriched, errors, mapping.passthrough, settings.summaryPath);
     } catch (error) {
       await enriched.abort();
       throw error;
@@ -72,9 +80,25 @@ export class OutputWriters {
     return this.#errors.write([...this.originals(fields), String(row), code, message, String(retryable)]);
   }
 
-  async commit(): Promise<void> {
-    await this.#enriched.commit();
-    await this.#errors.commit();
+  /** Flushes and fsyncs both row files: a full disk shows here, before anything is published. */
+  async finish(): Promise<void> {
+    await this.#enriched.finish();
+    await this.#errors.finish();
+  }
+
+  /** Writes the summary beside them, then publishes all three (renames only). */
+  async commit(summaryText: string): Promise<void> {
+    await this.finish();
+    const summary = await stageFile(this.#summaryPath, summaryText);
+    try {
+      await asOnePublish(async () => {
+        await this.#enriched.commit();
+        await this.#errors.commit();
+        await summary.publish();
+      });
+    } finally {
+      await summary.discard();
+    }
   }
 
   async abort(): Promise<void> {
