@@ -179,6 +179,8 @@ export async function runEnrich(
     });
     await out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
     store.endRun(run.runId);
+    const replaced = await input.replacedNotice();
+    if (replaced) events.onNotice?.(replaced);
     return summary;
   } catch (error) {
     await out?.abort();
