@@ -10,9 +10,10 @@ import {
   withRetries,
 } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
-import { openCsvInput, resolveColumns } from "../csv/index.js";
+import { type CsvInput, openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
 import { asStoreFailure } from "../fs/io-errors.js";
+import { lockOutputs } from "../fs/output-lock.js";
 import { OutcomeStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
 import { CreditGuard } from "./credit-guard.js";
@@ -48,12 +49,14 @@ export async function runEnrich(
   const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
   const now = options.now ?? Date.now;
   const paths = resolveOutputPaths({ ...options, format: settings.format });
-
-  const input = await openCsvInput(options.input, options.read);
+  // Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8).
+  const locks = options.dryRun ? undefined : await lockOutputs([paths.enriched, paths.errors, paths.summary]);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
+  let input: CsvInput | undefined;
   let store: OutcomeStore | undefined;
   let out: OutputWriters | undefined;
   try {
+    input = await openCsvInput(options.input, options.read);
     const mapping = resolveColumns(input.info.header, options.mapping);
     store = OutcomeStore.open(options.storePath ?? scratchStore!);
     // A dry run only looks: it neither registers a run nor clears what a killed run left in flight.
@@ -187,8 +190,9 @@ export async function runEnrich(
     throw asStoreFailure(error, store?.path ?? options.storePath ?? scratchStore!);
   } finally {
     store?.close();
-    await input.close();
+    await input?.close();
     if (scratchStore) removeStoreFiles(scratchStore);
+    await locks?.release();
   }
 }
 
