@@ -4,6 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { ioFailure } from "../fs/io-errors.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
+import { tolerateBrokenStdio } from "./broken-stdio.js";
 import { takeCommandExitCode } from "./command-result.js";
 import { registerEnrichCommand } from "./enrich-command.js";
 import { exitCodeForApiError } from "./exit-code-for-api-error.js";
@@ -45,6 +46,7 @@ Run "fluence <command> --help" for a command's options and exit codes.`,
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  tolerateBrokenStdio();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

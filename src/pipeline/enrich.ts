@@ -12,6 +12,7 @@ import {
 import type { CreditsInfo } from "../api/types.js";
 import { type CsvInput, openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
+import { onExitUndo } from "../fs/exit-cleanup.js";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { lockOutputs } from "../fs/output-lock.js";
 import { OutcomeStore } from "../store/index.js";
@@ -52,6 +53,7 @@ export async function runEnrich(
   // Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8).
   const locks = options.dryRun ? undefined : await lockOutputs([paths.enriched, paths.errors, paths.summary]);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
+  const forgetScratch = scratchStore ? onExitUndo(() => removeStoreFiles(scratchStore)) : undefined;
   let input: CsvInput | undefined;
   let store: OutcomeStore | undefined;
   let out: OutputWriters | undefined;
@@ -192,6 +194,7 @@ export async function runEnrich(
     store?.close();
     await input?.close();
     if (scratchStore) removeStoreFiles(scratchStore);
+    forgetScratch?.();
     await locks?.release();
   }
 }
