@@ -64,7 +64,13 @@ export class InputFile {
     const handle = await open(path, "r");
     try {
       const opened = await handle.stat();
-      return new InputFile(handle, path, displayName, opened, options.digest ?? INPUT_DIGEST);
+      return new InputFile(
+        handle,
+        path,
+        displayName,
+        opened,
+        options.digest === undefined ? INPUT_DIGEST : options.digest,
+      );
     } catch (error) {
       await handle.close();
       throw error;
@@ -169,29 +175,33 @@ class PassStream extends Readable {
   }
 
   override _read(): void {
-    this.#readChunk().catch((error: Error) => this.destroy(error));
+    this.#readChunk();
   }
 
-  async #readChunk(): Promise<void> {
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(this.#chunkSize);
-      const at = this.#position;
-      const { bytesRead } = await this.#hooks.read(buffer, at);
-      if (this.destroyed) return;
-      if (bytesRead === 0) {
-        this.#hooks.atEnd(this.#hooks.hash?.digest(), this.#position);
-        this.push(null);
-        return;
-      }
-      const chunk = buffer.subarray(0, bytesRead);
-      this.#hooks.hash?.update(chunk);
-      this.#position += bytesRead;
-      const from = Math.max(0, this.#start - at);
-      // Only a BOM (a few bytes) is ever skipped; keep reading until there is something to hand on.
-      if (from < bytesRead) {
-        this.push(chunk.subarray(from));
-        return;
-      }
-    }
+  #readChunk(): void {
+    const buffer = Buffer.allocUnsafe(this.#chunkSize);
+    const at = this.#position;
+    this.#hooks.read(buffer, at).then(
+      ({ bytesRead }) => {
+        if (this.destroyed) return;
+        try {
+          if (bytesRead === 0) {
+            this.#hooks.atEnd(this.#hooks.hash?.digest(), this.#position);
+            this.push(null);
+            return;
+          }
+          const chunk = buffer.subarray(0, bytesRead);
+          this.#hooks.hash?.update(chunk);
+          this.#position += bytesRead;
+          const from = Math.max(0, this.#start - at);
+          // Only a BOM (a few bytes) is ever skipped; keep reading until there is something to hand on.
+          if (from < bytesRead) this.push(chunk.subarray(from));
+          else this.#readChunk();
+        } catch (error) {
+          this.destroy(error as Error);
+        }
+      },
+      (error: Error) => this.destroy(error),
+    );
   }
 }
