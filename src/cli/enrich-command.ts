@@ -1,5 +1,8 @@
 import path from "node:path";
 import { type Command, Option } from "commander";
+import { EXIT } from "../exit-codes.js";
+import { exitNow } from "../fs/exit-cleanup.js";
+import { IoFailure } from "../fs/io-errors.js";
 import { DEFAULT_ENRICH_SETTINGS, type EnrichOptions, runEnrich } from "../pipeline/index.js";
 import { defaultStorePath, parseAge } from "../store/index.js";
 import { type ApiFlags, connectApi } from "./api-connection.js";
@@ -52,7 +55,11 @@ Examples:
 
 Exit codes: 0 every row resolved, 2 usage or input error, 3 key or plan refused,
 4 stopped for credits or a spent request quota, 5 retryable failures remain (run again later),
-7 a file or the store could not be written, 8 another run holds the outputs, 130 interrupted.`;
+7 a file or the store could not be written (disk full, read-only, permission, store unreachable),
+8 another run holds these outputs or the store, 130 interrupted (SIGINT, SIGTERM or SIGHUP).`;
+
+/** Ctrl-C, a stopping service or cron (SIGTERM), a closed terminal (SIGHUP): all stop the same way. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 export function registerEnrichCommand(program: Command): void {
   const cmd = program
@@ -144,16 +151,25 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
   const conn = await connectApi(flags);
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      out.warn(
+        flags.store === false
+          ? "fluence: quitting at once; with --no-store nothing of this run is kept."
+          : "fluence: quitting at once: every batch that landed is kept in the store; run again to write the outputs (it pays only for what did not land).",
+      );
+      // Removes this run's temp and lock files on the way out (they registered for it).
+      exitNow(EXIT.interrupted);
+      return;
+    }
     controller.abort();
+    const again = signal === "SIGINT" ? "Ctrl-C" : signal;
     out.warn(
-      "fluence: stopping: no new batches; waiting for those in flight, then writing everything (Ctrl-C again to quit at once).",
+      `fluence: stopping: no new batches; waiting for those in flight, then writing everything (${again} again to quit at once).`,
     );
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const progress = progressDisplay(out, { debug: flags.debug === true });
   try {
     const options: EnrichOptions = {
@@ -182,7 +198,10 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       dryRun: flags.dryRun,
       signal: controller.signal,
     };
-    const result = await runEnrich(options, progress.events);
+    const result = await runEnrich(options, progress.events).catch((error: unknown) => {
+      // With --no-store nothing paid for is kept: the sentence must not promise a free re-run.
+      throw flags.store === false && error instanceof IoFailure ? error.withoutStore() : error;
+    });
     progress.stop();
     if ("dry_run" in result) {
       out.info(dryRunText(result));
@@ -194,8 +213,7 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
     return result.exit_code;
   } finally {
     progress.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await conn.close();
   }
 }

@@ -32,12 +32,20 @@ export function progressDisplay(
   const tty = Boolean(stream.isTTY) && (stream.columns ?? 0) > 0 && !out.quiet && process.env.TERM !== "dumb";
   const spinnerColor = colorLevel(stream) > 0 ? "cyan" : false;
   let spinner: Ora | undefined;
+  // The terminal went away (SIGHUP, a closed pipe): stop drawing rather than fail on every frame.
+  let broken = false;
+  const onStreamError = () => {
+    broken = true;
+    spinner?.stop();
+    spinner = undefined;
+  };
+  stream.on("error", onStreamError);
   let lastPlain = 0;
   let backoffNote = "";
   let lastBackoffLine = 0;
 
   const show = (text: string, force = false) => {
-    if (out.quiet) return;
+    if (out.quiet || broken) return;
     if (tty) {
       spinner ??= ora({ stream, discardStdin: false, color: spinnerColor }).start();
       spinner.text = text;
@@ -71,6 +79,7 @@ export function progressDisplay(
       if (!info.reason.includes("429")) return;
       backoffNote = `, slowing down after a rate limit (waiting ${formatDuration(info.delayMs)})`;
       const t = now();
+      if (broken) return;
       if (!tty && !out.quiet && t - lastBackoffLine >= interval) {
         lastBackoffLine = t;
         stream.write(
@@ -92,8 +101,9 @@ export function progressDisplay(
   return {
     events,
     stop: () => {
+      stream.off("error", onStreamError);
       // Keep the last progress line on screen: the final batch may land between two spinner frames.
-      spinner?.stopAndPersist({ symbol: "·" });
+      if (!broken) spinner?.stopAndPersist({ symbol: "·" });
       spinner = undefined;
     },
   };

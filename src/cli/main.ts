@@ -1,8 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { FluenceApiError } from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
+import { ioFailure } from "../fs/io-errors.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
+import { tolerateBrokenStdio } from "./broken-stdio.js";
 import { takeCommandExitCode } from "./command-result.js";
 import { registerEnrichCommand } from "./enrich-command.js";
 import { exitCodeForApiError } from "./exit-code-for-api-error.js";
@@ -38,11 +40,13 @@ Run "fluence <command> --help" for a command's options and exit codes.`,
 }
 
 /**
- * The one error boundary: a known failure prints one sentence and exits with its documented code;
- * anything else is a bug (exit 1), with the stack only under --debug.
+ * The one error boundary: a known failure prints one sentence and exits with its documented code
+ * (an I/O failure of the machine, such as a full disk, is one: exit 7); anything else is a bug (exit 1),
+ * with the stack only under --debug.
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  tolerateBrokenStdio();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -53,11 +57,12 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === "commander.help") return EXIT.ok;
       return EXIT.usage;
     }
-    if (error instanceof UserError) {
-      process.stderr.write(`fluence: ${error.message}\n`);
-      if (debug && error.cause)
-        process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
-      return error.exitCode;
+    const known = error instanceof UserError ? error : ioFailure(error);
+    if (known) {
+      process.stderr.write(`fluence: ${known.message}\n`);
+      if (debug && known.cause)
+        process.stderr.write(`${String((known.cause as Error).stack ?? known.cause)}\n`);
+      return known.exitCode;
     }
     if (error instanceof FluenceApiError) {
       process.stderr.write(`fluence: ${error.message}\n`);

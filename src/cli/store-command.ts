@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { asStoreFailure } from "../fs/io-errors.js";
 import { defaultStorePath, isPostgresSpec, openStore, parseAge, type StoreStats } from "../store/index.js";
 
 /** Counts of the store `spec` names; all zeros (and no file created) when there is no SQLite file yet. */
@@ -19,6 +20,8 @@ export async function storeStatsReport(spec: string): Promise<StoreStats> {
   const store = await openStore(spec);
   try {
     return await store.stats();
+  } catch (error) {
+    throw asStoreFailure(error, spec);
   } finally {
     await store.close();
   }
@@ -31,6 +34,8 @@ export async function storePrune(spec: string, olderThan: string): Promise<{ del
   const store = await openStore(spec);
   try {
     return { deleted: await store.prune(olderThanMs) };
+  } catch (error) {
+    throw asStoreFailure(error, spec);
   } finally {
     await store.close();
   }

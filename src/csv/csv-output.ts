@@ -1,6 +1,9 @@
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
+import { ensureDir } from "../fs/ensure-dir.js";
+import { removeOnExit } from "../fs/exit-cleanup.js";
+import { asIoFailure } from "../fs/io-errors.js";
 import type { FormulaEscape } from "./formula.js";
 import { csvRowFormatter, escapeStart, jsonlRowFormatter, type RowFormatter } from "./row-format.js";
 
@@ -23,6 +26,11 @@ export interface CsvOutputOptions {
 export interface CsvOutput {
   /** Writes one row (values.length === header.length); resolves when the stream accepts more (back-pressure). */
   write(values: string[]): Promise<void>;
+  /**
+   * Flushes, fsyncs and closes the temp file: after it, only the rename is left, so a full disk shows
+   * here, before anything is published. commit() does it too when not called first.
+   */
+  finish(): Promise<void>;
   /** Flushes, fsyncs, and atomically renames the temp file onto `path`. */
   commit(): Promise<void>;
   /** Deletes the temp file; `path` is untouched. Safe to call after commit (no-op). */
@@ -32,14 +40,27 @@ export interface CsvOutput {
 // Rows are joined into one string and written in blocks: one syscall per row would dominate a 1M-row run.
 const FLUSH_AT = 256 * 1024;
 
-/** Opens an output whose file appears at `path` only when commit() succeeds. */
+/**
+ * Opens an output whose file appears at `path` only when commit() succeeds. Disk full, read-only or
+ * permission failures (at any step) come out as IoFailure naming `path`; the temp file is then removed
+ * by abort(), or at exit if the process leaves at once.
+ */
 export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOutput> {
   const { header } = options;
   const dir = dirname(options.path);
-  await mkdir(dir, { recursive: true });
-  await removeDeadTempFiles(options.path);
+  const ioError = (error: unknown) => asIoFailure(error, { file: options.path, role: "output" });
   const temp = tempPathBeside(options.path);
-  const handle = await open(temp, "wx");
+  let forget: () => void = () => {};
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    await ensureDir(dir);
+    await removeDeadTempFiles(options.path);
+    forget = removeOnExit(temp);
+    handle = await open(temp, "wx");
+  } catch (error) {
+    forget();
+    throw ioError(error);
+  }
 
   const format: RowFormatter =
     options.format === "jsonl"
@@ -54,7 +75,7 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
   }
   // Each block gets its file position when it is cut, so overlapping write() calls cannot interleave bytes.
   let position = 0;
-  let state: "open" | "committed" | "aborted" = "open";
+  let state: "open" | "finished" | "committed" | "aborted" = "open";
   const inFlight = new Set<Promise<void>>();
   // A failed block leaves a hole in the file: commit() must refuse it rather than publish a torn output.
   let failure: unknown;
@@ -76,11 +97,26 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
     pending = "";
     if (text === "") return Promise.resolve();
     const done = writeBlock(text).catch((error: unknown) => {
-      failure ??= error;
-      throw error;
+      failure ??= ioError(error);
+      throw failure;
     });
     inFlight.add(done);
     return done.finally(() => inFlight.delete(done));
+  }
+
+  async function finish(): Promise<void> {
+    if (state === "finished" || state === "committed") return;
+    if (state === "aborted") throw new Error("finish() after abort()");
+    await Promise.allSettled([...inFlight, flush()]);
+    if (failure !== undefined) throw failure;
+    try {
+      await handle.sync();
+      await handle.close();
+    } catch (error) {
+      failure = ioError(error);
+      throw failure;
+    }
+    state = "finished";
   }
 
   return {
@@ -93,24 +129,28 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
       pending += format(values);
       if (pending.length >= FLUSH_AT) await flush();
     },
+    finish,
     async commit() {
       if (state === "committed") return;
-      if (state === "aborted") throw new Error("commit() after abort()");
-      await Promise.allSettled([...inFlight, flush()]);
-      if (failure !== undefined) throw failure;
-      await handle.sync();
-      await handle.close();
-      await rename(temp, options.path);
+      await finish();
+      try {
+        await rename(temp, options.path);
+      } catch (error) {
+        throw ioError(error);
+      }
       state = "committed";
+      forget();
       await syncDirectory(dir);
     },
     async abort() {
-      if (state !== "open") return;
+      if (state === "committed" || state === "aborted") return;
+      const wasOpen = state === "open";
       state = "aborted";
       pending = "";
       await Promise.allSettled([...inFlight]);
-      await handle.close().catch(() => {});
+      if (wasOpen) await handle.close().catch(() => {});
       await rm(temp, { force: true });
+      forget();
     },
   };
 }

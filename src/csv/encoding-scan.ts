@@ -1,8 +1,8 @@
 import { isUtf8 } from "node:buffer";
-import { createReadStream } from "node:fs";
 import iconv from "iconv-lite";
 
-const CHUNK = 1 << 20;
+/** Chunks of 1 MiB: the scan validates whole lines, so bigger units mean fewer boundary copies. */
+export const SCAN_CHUNK = 1 << 20;
 
 type Validator = (bytes: Buffer) => boolean;
 
@@ -72,30 +72,30 @@ function firstBadLine(unit: Buffer, valid: Validator, breaks: LineBreaks): numbe
 }
 
 /**
- * Reads the whole file from `start` (past any BOM) and checks every byte decodes under `encoding`.
- * Streams in 1 MiB chunks cut at line breaks, so a bad byte on row 50,000 is found with its line number
- * without holding the file in memory. Resolves to the 1-based line of the first bad byte, or undefined.
+ * Reads the whole of `bytes` (the file past any BOM) and checks every byte decodes under `encoding`.
+ * Works on chunks (ideally SCAN_CHUNK) cut at line breaks, so a bad byte on row 50,000 is found with its
+ * line number without holding the file in memory. Resolves to the 1-based line of the first bad byte, or
+ * undefined.
  */
 export async function findUndecodableLine(
-  path: string,
-  start: number,
+  bytes: AsyncIterable<Buffer>,
   encoding: string,
 ): Promise<number | undefined> {
   const valid = validatorFor(encoding);
   const breaks = lineBreaksFor(encoding);
   let carry: Buffer = Buffer.alloc(0);
   let line = 1;
-  for await (const chunk of createReadStream(path, { start, highWaterMark: CHUNK })) {
-    const bytes: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const cut = breaks.lastEnd(bytes);
+  for await (const chunk of bytes) {
+    const joined: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = breaks.lastEnd(joined);
     if (cut === 0) {
-      carry = bytes;
+      carry = joined;
       continue;
     }
-    const unit = bytes.subarray(0, cut);
+    const unit = joined.subarray(0, cut);
     if (!valid(unit)) return line + firstBadLine(unit, valid, breaks);
     line += breaks.ends(unit).length;
-    carry = bytes.subarray(cut);
+    carry = joined.subarray(cut);
   }
   if (carry.length > 0 && !valid(carry)) return line;
   return undefined;

@@ -1,12 +1,11 @@
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { UserError } from "../user-error.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
-import { findUndecodableLine } from "./encoding-scan.js";
+import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
+import { InputFile } from "./input-file.js";
 import { type ParseSource, parseRecords } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
-import { type Spool, spoolToTempFile } from "./stdin-spool.js";
+import { spoolToTempFile } from "./stdin-spool.js";
 
 export interface CsvReadOptions {
   /** Override, any iconv-lite name ("utf-8", "utf-16le", "utf-16be", "windows-1252", "latin1"...). Default: detect. */
@@ -40,9 +39,18 @@ export interface CsvRecord {
 
 export interface CsvInput {
   info: CsvInputInfo;
-  /** Streams the data records; may be called more than once (the pipeline reads the file twice). */
+  /**
+   * Streams the data records; may be called more than once (the pipeline reads the file twice). Every
+   * call reads the file opened by openCsvInput, never the path again; when the file was modified in place
+   * since, the iteration throws a UserError (exit 2) instead of yielding rows of another content.
+   */
   records(): AsyncIterable<CsvRecord>;
-  /** Removes the stdin spool file, if any. */
+  /**
+   * A notice when the input's path now names another file (renamed over mid-run): this run read, and
+   * its outputs come from, the file as it was when the run started. Undefined otherwise, and for stdin.
+   */
+  replacedNotice(): Promise<string | undefined>;
+  /** Closes the file. */
   close(): Promise<void>;
 }
 
@@ -64,37 +72,64 @@ export async function openCsvSource(
   stdin: Readable,
 ): Promise<CsvInput> {
   const displayName = path === "-" ? "stdin" : path;
-  let spool: Spool | undefined;
+  let file = path === "-" ? await openSpooled(stdin, displayName) : await openFile(path, displayName);
+  // A spooled copy is private: nobody can replace it, and its name is already gone.
+  let named = path !== "-";
   try {
-    if (path === "-") spool = await spoolToTempFile(stdin);
-    let file = spool?.file ?? path;
-    let head = await readHead(file, displayName);
+    if (file.stats.isDirectory()) throw new UserError(`Cannot read ${displayName}: it is a directory.`);
     // A pipe such as <(zcat x.csv.gz) can be read only once, like stdin.
-    if (head === "not-a-file") {
-      spool = await spoolToTempFile(createReadStream(path));
-      file = spool.file;
-      head = await readHead(file, displayName);
+    if (!file.stats.isFile()) {
+      const pipe = file;
+      file = await openSpooled(pipe.rawStream(), displayName).finally(() => pipe.close());
+      named = false;
     }
-    return await openDecoded(file, displayName, head as Buffer, options, spool);
+    const head = await file.head(Math.min(HEAD_BYTES, Math.max(file.stats.size, 1)));
+    if (head.length === 0) throw new UserError(`${displayName} is empty.`);
+    return await openDecoded(file, named, head, options);
   } catch (error) {
-    await spool?.remove();
+    await file.close();
     throw error;
   }
 }
 
+async function openFile(path: string, displayName: string): Promise<InputFile> {
+  try {
+    return await InputFile.open(path, displayName);
+  } catch (error) {
+    throw new UserError(`Cannot read ${displayName}: ${describeFsError(error)}.`, undefined, {
+      cause: error,
+    });
+  }
+}
+
+/** Spools a stream to a private temp file, opens it, and removes its name at once: the fd is the snapshot. */
+async function openSpooled(stream: Readable, displayName: string): Promise<InputFile> {
+  const spool = await spoolToTempFile(stream);
+  try {
+    return await InputFile.open(spool.file, displayName);
+  } finally {
+    await spool.remove();
+  }
+}
+
 async function openDecoded(
-  file: string,
-  displayName: string,
+  file: InputFile,
+  named: boolean,
   head: Buffer,
   options: CsvReadOptions,
-  spool: Spool | undefined,
 ): Promise<CsvInput> {
-  const { encoding, bomLength } = await resolveEncoding(file, displayName, head, options.encoding);
+  const displayName = file.displayName;
+  const { encoding, bomLength } = await resolveEncoding(file, head, options.encoding);
   const delimiter =
     options.delimiter === undefined
       ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
       : checkDelimiter(normalizeDelimiter(options.delimiter));
-  const source: ParseSource = { file, displayName, start: bomLength, encoding, delimiter };
+  const source: ParseSource = {
+    bytes: (highWaterMark) => file.pass(bomLength, highWaterMark),
+    displayName,
+    encoding,
+    delimiter,
+  };
 
   let header: string[] | undefined;
   for await (const record of parseRecords(source)) {
@@ -123,38 +158,15 @@ async function openDecoded(
     }
   }
 
-  let closed = false;
   return {
     info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header },
     records,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await spool?.remove();
+    async replacedNotice() {
+      if (!named || !(await file.replaced())) return undefined;
+      return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
     },
+    close: () => file.close(),
   };
-}
-
-async function readHead(file: string, displayName: string): Promise<Buffer | "not-a-file"> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    throw new UserError(`Cannot read ${displayName}: ${describeFsError(error)}.`, undefined, {
-      cause: error,
-    });
-  }
-  try {
-    const stats = await handle.stat();
-    if (stats.isDirectory()) throw new UserError(`Cannot read ${displayName}: it is a directory.`);
-    if (!stats.isFile()) return "not-a-file";
-    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, Math.max(stats.size, 1)));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead === 0) throw new UserError(`${displayName} is empty.`);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 function describeFsError(error: unknown): string {
@@ -173,15 +185,17 @@ function checkDelimiter(delimiter: string): string {
 }
 
 async function resolveEncoding(
-  file: string,
-  name: string,
+  file: InputFile,
   head: Buffer,
   requested: string | undefined,
 ): Promise<{ encoding: string; bomLength: number }> {
+  const name = file.displayName;
   const bom = detectBom(head);
   const bomLength = bom?.length ?? 0;
+  const scan = (start: number, encoding: string) =>
+    findUndecodableLine(file.pass(start, SCAN_CHUNK), encoding);
   const checked = async (encoding: string, hint: string) => {
-    const bad = await findUndecodableLine(file, bomLength, encoding);
+    const bad = await scan(bomLength, encoding);
     if (bad !== undefined) throw new UserError(`${name}: line ${bad} is not valid ${encoding}; ${hint}.`);
     return { encoding, bomLength };
   };
@@ -203,9 +217,9 @@ async function resolveEncoding(
   if (bom !== undefined) return checked(bom.encoding, hint);
   const utf16 = sniffUtf16(head);
   if (utf16 !== undefined) return checked(utf16, hint);
-  if ((await findUndecodableLine(file, 0, "utf-8")) === undefined) return { encoding: "utf-8", bomLength: 0 };
+  if ((await scan(0, "utf-8")) === undefined) return { encoding: "utf-8", bomLength: 0 };
   // Not UTF-8 anywhere in the file: Excel on Windows and Brazilian CRMs write Windows-1252.
-  const bad = await findUndecodableLine(file, 0, "windows-1252");
+  const bad = await scan(0, "windows-1252");
   if (bad !== undefined) {
     throw new UserError(`${name} is neither UTF-8 nor Windows-1252 (see line ${bad}); ${hint}.`);
   }

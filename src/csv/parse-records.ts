@@ -1,16 +1,13 @@
-import { createReadStream } from "node:fs";
 import { pipeline, type Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import iconv from "iconv-lite";
 import { UserError } from "../user-error.js";
 
 export interface ParseSource {
-  /** The file on disk. */
-  file: string;
+  /** A new stream of the file's text bytes (past the BOM) each time it is called: one pass. */
+  bytes(highWaterMark: number): Readable;
   /** Name shown in messages ("stdin" for a spooled stdin). */
   displayName: string;
-  /** Byte offset where the text starts (past the BOM). */
-  start: number;
   encoding: string;
   delimiter: string;
 }
@@ -50,7 +47,7 @@ export async function* parseRecords(source: ParseSource): AsyncGenerator<RawReco
     // them here keeps line numbers exact without `info: true`, which costs about half the parse time.
     skip_empty_lines: false,
   });
-  const input = createReadStream(source.file, { start: source.start, highWaterMark: HIGH_WATER_MARK });
+  const input = source.bytes(HIGH_WATER_MARK);
   // csv-parse decodes UTF-8 bytes itself; anything else is turned into text first.
   const stages: Readable[] =
     source.encoding === "utf-8"

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { readdir, rename, rm, writeFile } from "node:fs/promises";
+import { open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { removeOnExit } from "./exit-cleanup.js";
+import { asIoFailure, type FileRole } from "./io-errors.js";
 import { pidAlive } from "./pid-alive.js";
 
 /**
@@ -14,17 +16,60 @@ export function tempPathBeside(file: string): string {
   );
 }
 
-/** Writes a small file so that readers see the old content or the new, never an empty or cut one. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await removeDeadTempFiles(file);
+/** A small file written to its temp path, waiting to be published by rename (or discarded). */
+export interface StagedFile {
+  /** Renames the temp file onto the final path. */
+  publish(): Promise<void>;
+  /** Removes the temp file; the final path is untouched. No-op after publish. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Writes `text` to a temp file beside `file` and fsyncs it, so that publishing is one rename. I/O
+ * failures come out as IoFailure naming `file` (role "output" unless told otherwise).
+ */
+export async function stageFile(file: string, text: string, role: FileRole = "output"): Promise<StagedFile> {
   const temp = tempPathBeside(file);
-  try {
-    await writeFile(temp, text, { flag: "wx" });
-    await rename(temp, file);
-  } catch (error) {
+  const forget = removeOnExit(temp);
+  const discard = async () => {
     await rm(temp, { force: true });
-    throw error;
+    forget();
+  };
+  try {
+    await removeDeadTempFiles(file);
+    const handle = await open(temp, "wx");
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await discard();
+    throw asIoFailure(error, { file, role });
   }
+  let published = false;
+  return {
+    async publish() {
+      if (published) return;
+      try {
+        await rename(temp, file);
+      } catch (error) {
+        await discard();
+        throw asIoFailure(error, { file, role });
+      }
+      published = true;
+      forget();
+    },
+    async discard() {
+      if (!published) await discard();
+    },
+  };
+}
+
+/** Writes a small file so that readers see the old content or the new, never an empty or cut one. */
+export async function writeFileAtomic(file: string, text: string, role: FileRole = "output"): Promise<void> {
+  await (await stageFile(file, text, role)).publish();
 }
 
 /**

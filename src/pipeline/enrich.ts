@@ -11,9 +11,11 @@ import {
   withRetries,
 } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
-import { openCsvInput, resolveColumns } from "../csv/index.js";
+import { type CsvInput, openCsvInput, resolveColumns } from "../csv/index.js";
 import { EXIT } from "../exit-codes.js";
-import { writeFileAtomic } from "../fs/atomic-file.js";
+import { onExitUndo } from "../fs/exit-cleanup.js";
+import { asStoreFailure } from "../fs/io-errors.js";
+import { lockOutputs } from "../fs/output-lock.js";
 import { CreditGuard } from "../send/credit-guard.js";
 import { FlowControl } from "../send/flow-control.js";
 import { BatchSender } from "../send/send-batches.js";
@@ -60,18 +62,22 @@ export async function runEnrich(
   const now = options.now ?? Date.now;
   const analysis: Analysis = options.complete ? "complete" : "basic";
   const paths = resolveOutputPaths({ ...options, format: settings.format });
+  // Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8).
+  const locks = options.dryRun ? undefined : await lockOutputs([paths.enriched, paths.errors, paths.summary]);
   // The free preflight goes out first: its round trip overlaps opening the input, the store and the plan.
   const preflight = readCredits(options.client, events);
   preflight.catch(() => {});
 
-  const input = await openCsvInput(options.input, options.read);
   const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
+  const forgetScratch = scratchStore ? onExitUndo(() => removeStoreFiles(scratchStore)) : undefined;
   const stopPlanning = new AbortController();
   let planning: Promise<PlanPassResult> | undefined;
+  let input: CsvInput | undefined;
   let store: OutcomeStore | undefined;
   let ledger: RunLedger | undefined;
   let out: OutputWriters | undefined;
   try {
+    input = await openCsvInput(options.input, options.read);
     const mapping = resolveColumns(input.info.header, options.mapping);
     store = await openStore(options.storePath ?? scratchStore!);
     // A dry run only looks: it neither registers a run nor clears what a killed run left in flight.
@@ -88,6 +94,7 @@ export async function runEnrich(
     const writerSettings = {
       enrichedPath: paths.enriched,
       errorsPath: paths.errors,
+      summaryPath: paths.summary,
       format: settings.format,
       delimiter: options.outDelimiter ?? input.info.delimiter,
       bom: options.bom ?? false,
@@ -209,8 +216,7 @@ export async function runEnrich(
         pending: pendingReason(report),
       });
     }
-    await out!.commit();
-    await store.endRun(run.runId);
+    await out!.finish();
 
     const after = report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
     const summary = buildSummary({
@@ -227,18 +233,23 @@ export async function runEnrich(
       started,
       staleInFlight: run.staleInflight,
     });
-    await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    await out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
+    await store.endRun(run.runId);
+    const replaced = await input.replacedNotice();
+    if (replaced) events.onNotice?.(replaced);
     return summary;
   } catch (error) {
     stopPlanning.abort();
     await planning?.catch(() => {});
     await out?.abort();
-    throw error;
+    throw asStoreFailure(error, store?.location ?? options.storePath ?? scratchStore!);
   } finally {
     ledger?.close();
     await store?.close();
-    await input.close();
+    await input?.close();
     if (scratchStore) removeStoreFiles(scratchStore);
+    forgetScratch?.();
+    await locks?.release();
   }
 }
 

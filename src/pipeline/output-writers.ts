@@ -1,4 +1,6 @@
 import { type ColumnMapping, type CsvOutput, createCsvOutput, type FormulaEscape } from "../csv/index.js";
+import { stageFile } from "../fs/atomic-file.js";
+import { asOnePublish } from "../fs/exit-cleanup.js";
 import {
   ANALISE_COLUMN,
   BASIC_COLUMNS,
@@ -10,6 +12,7 @@ import {
 export interface OutputSettings {
   enrichedPath: string;
   errorsPath: string;
+  summaryPath: string;
   format: "csv" | "jsonl";
   delimiter: string;
   bom: boolean;
@@ -18,23 +21,28 @@ export interface OutputSettings {
   extraColumns?: ExtraColumns;
 }
 
-/** The two row outputs of a run, written to temp files and renamed into place only when complete. */
+/**
+ * The outputs of a run: the two row files and the summary, written to temp files and renamed into place
+ * only when all three are complete, so a full disk or a second signal never publishes a partial set.
+ */
 export class OutputWriters {
   readonly #enriched: CsvOutput;
   readonly #errors: CsvOutput;
   readonly #passthrough: number[];
+  readonly #summaryPath: string;
   readonly #extra: ExtraColumns | undefined;
 
   private constructor(
     enriched: CsvOutput,
     errors: CsvOutput,
     passthrough: number[],
-    extra: ExtraColumns | undefined,
+    settings: OutputSettings,
   ) {
     this.#enriched = enriched;
     this.#errors = errors;
     this.#passthrough = passthrough;
-    this.#extra = extra;
+    this.#summaryPath = settings.summaryPath;
+    this.#extra = settings.extraColumns;
   }
 
   static async open(
@@ -62,7 +70,7 @@ export class OutputWriters {
         path: settings.errorsPath,
         header: [...kept, ...ERROR_COLUMNS],
       });
-      return new OutputWriters(enriched, errors, mapping.passthrough, settings.extraColumns);
+      return new OutputWriters(enriched, errors, mapping.passthrough, settings);
     } catch (error) {
       await enriched.abort();
       throw error;
@@ -89,9 +97,25 @@ export class OutputWriters {
     return this.#errors.write([...this.originals(fields), String(row), code, message, String(retryable)]);
   }
 
-  async commit(): Promise<void> {
-    await this.#enriched.commit();
-    await this.#errors.commit();
+  /** Flushes and fsyncs both row files: a full disk shows here, before anything is published. */
+  async finish(): Promise<void> {
+    await this.#enriched.finish();
+    await this.#errors.finish();
+  }
+
+  /** Writes the summary beside them, then publishes all three (renames only). */
+  async commit(summaryText: string): Promise<void> {
+    await this.finish();
+    const summary = await stageFile(this.#summaryPath, summaryText);
+    try {
+      await asOnePublish(async () => {
+        await this.#enriched.commit();
+        await this.#errors.commit();
+        await summary.publish();
+      });
+    } finally {
+      await summary.discard();
+    }
   }
 
   async abort(): Promise<void> {

@@ -1,11 +1,21 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { ensureDirSync } from "../fs/ensure-dir.js";
+import { ioFailure } from "../fs/io-errors.js";
 import { UserError } from "../user-error.js";
 import { migrate, SCHEMA_VERSION } from "./schema.js";
 
-/** How long a statement waits for another process's write lock before failing. */
+/**
+ * How long a statement waits for another process's write lock before failing (exit 8).
+ * FLUENCE_STORE_BUSY_TIMEOUT_MS overrides it (tests use it to see the failure without waiting 15 s).
+ */
 export const BUSY_TIMEOUT_MS = 15_000;
+
+function busyTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.FLUENCE_STORE_BUSY_TIMEOUT_MS);
+  return env.FLUENCE_STORE_BUSY_TIMEOUT_MS && Number.isInteger(value) && value >= 0 ? value : BUSY_TIMEOUT_MS;
+}
 
 const HINT = "pass --store <file> to use another file or --no-store to run without one.";
 
@@ -18,8 +28,9 @@ export function openDatabase(file: string): Database.Database {
   if (file !== ":memory:") prepareFile(file);
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const timeout = busyTimeoutMs();
+    db = new Database(file, { timeout });
+    db.pragma(`busy_timeout = ${timeout}`);
     // Only takes effect on a new, empty database, which is exactly when it must be set.
     db.pragma("auto_vacuum = INCREMENTAL");
     db.pragma("journal_mode = WAL");
@@ -41,30 +52,55 @@ export function openDatabase(file: string): Database.Database {
 
 function prepareFile(file: string): void {
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    ensureDirSync(path.dirname(file), 0o700);
   } catch (error) {
-    throw new UserError(`Cannot create the directory for the store ${file}; ${HINT}`, undefined, {
-      cause: error,
-    });
+    throw (
+      ioFailure(error, { file, role: "store" }) ??
+      new UserError(`Cannot create the directory for the store ${file}; ${HINT}`, undefined, { cause: error })
+    );
   }
   try {
     closeSync(openSync(file, "wx", 0o600));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EEXIST") {
-      throw new UserError(`Cannot create the store ${file}; ${HINT}`, undefined, { cause: error });
+    if (code === "EEXIST") {
+      if (isDirectory(file)) throw new UserError(`The store ${file} is a directory; ${HINT}`);
+      return;
     }
+    throw (
+      ioFailure(error, { file, role: "store" }) ??
+      new UserError(`Cannot create the store ${file}; ${HINT}`, undefined, { cause: error })
+    );
   }
 }
 
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Not a database: a wrong file (exit 2). Cannot open, read-only, full, busy: the machine (exit 7 / 8). */
 function toUserError(error: unknown, file: string): unknown {
   if (error instanceof UserError) return error;
   const code = (error as { code?: unknown }).code;
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
     return new UserError(`The store ${file} is not a SQLite database; ${HINT}`, undefined, { cause: error });
   }
-  if (typeof code === "string" && /^SQLITE_(CANTOPEN|READONLY|PERM|IOERR)/u.test(code)) {
-    return new UserError(`Cannot open the store ${file}; ${HINT}`, undefined, { cause: error });
+  const failure = ioFailure(error, { file, role: "store" });
+  // SQLite says only "cannot open" when it cannot create the -wal/-shm beside the file: ask the OS why.
+  if (failure?.trouble === "cantopen")
+    return ioFailure(whyNotWritable(path.dirname(file)), { file, role: "store" }) ?? failure;
+  return failure ?? error;
+}
+
+function whyNotWritable(dir: string): unknown {
+  try {
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return error;
   }
-  return error;
 }

@@ -21,6 +21,8 @@ export interface RunOptions {
   cwd?: string;
   stdin?: string | Buffer;
   timeoutMs?: number;
+  /** Run the CLI as this user (tests running as root use it to meet a real EACCES). */
+  user?: { uid: number; gid: number };
 }
 
 /** A clean environment: no key, no colour, nothing inherited that could change behaviour. */
@@ -35,6 +37,7 @@ export function spawnCli(args: string[], options: RunOptions = {}): ChildProcess
     cwd: options.cwd ?? process.cwd(),
     env: baseEnv(options.env),
     stdio: ["pipe", "pipe", "pipe"],
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
 }
 

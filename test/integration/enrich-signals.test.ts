@@ -1,5 +1,8 @@
+import { mkdirSync } from "node:fs";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { collect, leadRows, spawnCli, writeCsv } from "../helpers/cli-harness.js";
+import { strayFiles } from "./csv-kit.js";
 import {
   errorsById,
   expectEveryRowOnce,
@@ -13,7 +16,7 @@ import {
 const setup = useScenarios();
 
 describe("fluence enrich: interrupted", () => {
-  it.each(["SIGINT", "SIGTERM"] as const)(
+  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
     "on %s waits for the batch in flight, writes every row and exits 130",
     async (signal) => {
       const s = setup();
@@ -98,5 +101,82 @@ describe("fluence enrich: interrupted", () => {
     expect(sandbox.stats().profilesReceived).toBe(20);
     expect(sandbox.stats().creditsDebited).toBe(20);
     expect(out.summary).toMatchObject({ from_store: 10, profiles_sent: 20, credits_used: 20, exit_code: 0 });
+  });
+});
+
+describe("fluence enrich: the terminal gone, a second signal", () => {
+  it("after SIGHUP with stdout and stderr closed (the terminal is gone): still exit 130, every row written", async () => {
+    const s = setup();
+    const { sandbox, env } = await s.sandbox({ latencyMs: 600 });
+    const rows = idRows(leadRows(30));
+    const input = writeCsv(s.tmp.file("hup.csv"), rows);
+    const child = spawnCli(["enrich", input, ...FAST, "--concurrency", "1", "--json"], { env });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    await until(() => (sandbox.stats().requests["POST /crm_basico_batch"] ?? 0) >= 1);
+    // Every later write to stdout or stderr (the "stopping" notice, the summary, --json) meets EPIPE.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    child.kill("SIGHUP");
+    expect(await exited).toEqual({ code: 130, signal: null });
+
+    const out = readOutputs(s.tmp.dir, "hup");
+    expectEveryRowOnce(rows, out, expect);
+    expect(out.enriched).toHaveLength(10);
+    for (const failure of errorsById(out).values())
+      expect(failure).toMatchObject({ code: "INTERRUPTED", retryable: "true" });
+    expect(out.summary).toMatchObject({ exit_code: 130, stopped: "interrupted", enriched: 10 });
+  });
+
+  it("a second signal quits at once: no output, lock or temp file left; the store keeps what landed, and the next run pays only for the rest", async () => {
+    const s = setup();
+    const { sandbox, env } = await s.sandbox({ latencyMs: 700 });
+    const rows = idRows(leadRows(40));
+    const input = writeCsv(s.tmp.file("twice.csv"), rows);
+    const outDir = s.tmp.file("out");
+    const tmp = s.tmp.file("tmp");
+    mkdirSync(tmp);
+    const childEnv = { ...env, TMPDIR: tmp };
+    const child = spawnCli(["enrich", input, ...FAST, "--concurrency", "1", "--out-dir", outDir], {
+      env: childEnv,
+    });
+    const done = collect(child, { timeoutMs: 30_000 });
+    let stderrSoFar = "";
+    child.stderr?.on("data", (d: Buffer | string) => {
+      stderrSoFar += String(d);
+    });
+    // The first batch has landed (and was committed) once the second reaches the API.
+    await until(() => (sandbox.stats().requests["POST /crm_basico_batch"] ?? 0) >= 2);
+    child.kill("SIGTERM");
+    await until(() => /stopping/.test(stderrSoFar));
+    const second = Date.now();
+    child.kill("SIGTERM");
+    const result = await done;
+    expect(result.code, result.stderr).toBe(130);
+    // At once: the batch in flight (700 ms) was not waited for.
+    expect(Date.now() - second).toBeLessThan(600);
+    expect(result.stderr).toMatch(/quitting at once: every batch that landed is kept in the store/);
+    expect(strayFiles(outDir, [])).toEqual([]);
+    expect(strayFiles(tmp, [])).toEqual([]);
+
+    const db = new Database(env.FLUENCE_STORE!, { readonly: true });
+    const stored = (db.prepare("SELECT COUNT(*) AS n FROM outcomes").get() as { n: number }).n;
+    const inflight = (db.prepare("SELECT COUNT(*) AS n FROM inflight").get() as { n: number }).n;
+    db.close();
+    expect(stored).toBe(10);
+    expect(inflight).toBe(10);
+
+    // The abandoned batch still reaches the sandbox, which charges it when it answers into the void.
+    await until(() => sandbox.stats().creditsDebited >= 20);
+    sandbox.resetStats();
+    const next = await collect(spawnCli(["enrich", input, ...FAST, "--out-dir", outDir], { env: childEnv }), {
+      timeoutMs: 30_000,
+    });
+    expect(next.code, next.stderr).toBe(0);
+    expect(sandbox.stats().profilesReceived).toBe(30);
+    const out = readOutputs(outDir, "twice");
+    expectEveryRowOnce(rows, out, expect);
+    expect(out.summary).toMatchObject({ from_store: 10, stale_in_flight: 10, enriched: 40 });
   });
 });
