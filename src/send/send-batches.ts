@@ -206,11 +206,6 @@ export class BatchSender {
     const sent: Job = { ...job, people, firstSentAt: job.firstSentAt ?? ctx.now() };
     const ticket = ctx.flow.started(people.length);
     ctx.credits.reserve(people.length);
-    this.#report.batches++;
-    this.#report.profilesSent += people.length;
-    this.#report.batchSizes[people.length] = (this.#report.batchSizes[people.length] ?? 0) + 1;
-    if (job.attempt > 0) this.#report.retries++;
-
     const task = this.#gate(() => this.#exchange(sent, ticket))
       .catch((failure: unknown) => {
         this.#abort ??= failure;
@@ -223,6 +218,24 @@ export class BatchSender {
   }
 
   async #exchange(job: Job, ticket: FlightTicket): Promise<void> {
+    const ctx = this.#ctx;
+    // p-limit runs this a turn later: a stop decided meanwhile (a spent quota) still holds it back.
+    if (this.#stopping()) {
+      ctx.flow.answered(ticket, "neutral");
+      ctx.credits.settle(job.people.length, 0, undefined);
+      this.#retries.push(job);
+      await ctx.store.release(
+        ctx.runId,
+        ctx.analysis,
+        job.people.map((p) => p.fp),
+      );
+      return;
+    }
+    const n = job.people.length;
+    this.#report.batches++;
+    this.#report.profilesSent += n;
+    this.#report.batchSizes[n] = (this.#report.batchSizes[n] ?? 0) + 1;
+    if (job.attempt > 0) this.#report.retries++;
     let outcome: BatchOutcome;
     try {
       outcome = await this.#ctx.client.batch(
@@ -292,8 +305,23 @@ export class BatchSender {
     this.#recordFailure(job, error);
     const n = job.people.length;
     const fps = job.people.map((p) => p.fp);
-    await ctx.store.release(ctx.runId, ctx.analysis, fps);
+    // The release is issued now (both stores run statements in the order given, so a retry's claim
+    // cannot overtake it) but awaited last: a stop must be decided before this turn of the event loop
+    // ends, or the loop could start one more batch after the API said the quota is spent.
+    const released = ctx.store.release(ctx.runId, ctx.analysis, fps);
+    try {
+      this.#decide(job, error, pause);
+    } finally {
+      await released;
+    }
+    ctx.onSettled?.(this.#report);
+  }
 
+  /** What a failed request means for its people and for the run. */
+  #decide(job: Job, error: FluenceApiError, pause: number): void {
+    const ctx = this.#ctx;
+    const n = job.people.length;
+    const fps = job.people.map((p) => p.fp);
     if (error instanceof InsufficientCreditsError) {
       ctx.credits.refused(n, error.creditsAvailable);
       // A 402 that names a balance below the batch is answered by a smaller batch at once; one that does
@@ -302,7 +330,6 @@ export class BatchSender {
         error.creditsAvailable !== undefined && error.creditsAvailable < n * ctx.credits.creditsPerProfile;
       if (fits) this.#retries.unshift({ ...job, notBefore: ctx.now() });
       else this.#retryLater(job, error.code, error.message);
-      ctx.onSettled?.(this.#report);
       return;
     }
     ctx.credits.settle(n, 0, undefined);
@@ -338,7 +365,6 @@ export class BatchSender {
     } else {
       this.#fail(fps, error.code, error.message, false);
     }
-    ctx.onSettled?.(this.#report);
   }
 
   /** Stops the run: nothing more starts; these people go back to the queue to get the stop's reason. */

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SandboxHandle } from "../../src/sandbox/index.js";
-import { OutcomeStore } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 import { type CliResult, leadRows, runCli, writeCsv } from "../helpers/cli-harness.js";
 import {
   dirOn,
@@ -198,7 +198,7 @@ describe("the store cannot be written", () => {
     const s = setup();
     const { sandbox, env } = await s.sandbox();
     const store = env.FLUENCE_STORE!;
-    OutcomeStore.open(store).close();
+    await (await openStore(store)).close();
     const helper = fileURLToPath(new URL("../store/fixtures/hold-write-lock.mjs", import.meta.url));
     const holder: ChildProcess = fork(helper, [store, "30000", "x", "crm_basico_batch"], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
