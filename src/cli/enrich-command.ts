@@ -48,7 +48,8 @@ Examples:
   $ fluence enrich leads.errors.csv                     retry the rows that failed (fluence_* columns are ignored)
 
 Exit codes: 0 every row resolved, 2 usage or input error, 3 key or plan refused,
-4 stopped for credits, 5 retryable failures remain (run again later), 130 interrupted.`;
+4 stopped for credits, 5 retryable failures remain (run again later), 7 a file or the store
+could not be used (e.g. the PostgreSQL store unreachable), 8 held by another run, 130 interrupted.`;
 
 export function registerEnrichCommand(program: Command): void {
   const cmd = program
@@ -90,8 +91,8 @@ export function registerEnrichCommand(program: Command): void {
       DEFAULT_ENRICH_SETTINGS.retries,
     )
     .option(
-      "--store <file>",
-      "the SQLite store of past results (default: FLUENCE_STORE or the user cache dir)",
+      "--store <file|url>",
+      "past results: a SQLite file or postgres://user@host:port/db shared by a team (default: FLUENCE_STORE or the user cache dir)",
     )
     .option("--no-store", "do not read or keep results between runs")
     .option(
