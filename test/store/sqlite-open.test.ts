@@ -2,9 +2,9 @@ import { statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OutcomeStore } from "../../src/store/index.js";
+import { SqliteStore } from "../../src/store/index.js";
 import { UserError } from "../../src/user-error.js";
-import { makeTempDir } from "./temp-dir.js";
+import { makeTempDir, manualClock } from "./temp-dir.js";
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -16,51 +16,40 @@ const mode = (file: string) => statSync(file).mode & 0o777;
 
 function openError(file: string): UserError {
   try {
-    OutcomeStore.open(file).close();
+    SqliteStore.open(file).close();
   } catch (error) {
     if (error instanceof UserError) return error;
     throw error;
   }
-  throw new Error("expected OutcomeStore.open to fail");
+  throw new Error("expected SqliteStore.open to fail");
 }
 
-describe("OutcomeStore.open", () => {
-  it("creates missing directories 0700 and the file 0600, and the WAL inherits 0600", () => {
+describe("SqliteStore.open", () => {
+  it("creates missing directories 0700 and the file 0600, and the WAL inherits 0600", async () => {
     const file = path.join(temp.dir, "a", "b", "store.sqlite");
-    const store = OutcomeStore.open(file);
-    store.commitBatch("r", "crm", [{ fp: "x", kind: "error", code: "PROFILE_NOT_FOUND" }], ["x"]);
+    const store = SqliteStore.open(file);
+    await store.commitBatch("r", "complete", [{ fp: "x", kind: "error", code: "PROFILE_NOT_FOUND" }], ["x"]);
     expect(mode(path.join(temp.dir, "a"))).toBe(0o700);
     expect(mode(path.join(temp.dir, "a", "b"))).toBe(0o700);
     expect(mode(file)).toBe(0o600);
     expect(mode(`${file}-wal`)).toBe(0o600);
-    store.close();
+    await store.close();
   });
 
-  it("runs in WAL mode with NORMAL sync, busy_timeout 15000 and incremental vacuum", () => {
-    const store = OutcomeStore.open(path.join(temp.dir, "store.sqlite"));
+  it("runs in WAL mode with NORMAL sync, busy_timeout 15000 and incremental vacuum", async () => {
+    const store = SqliteStore.open(path.join(temp.dir, "store.sqlite"));
     expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
     expect(store.db.pragma("busy_timeout", { simple: true })).toBe(15_000);
     expect(store.db.pragma("auto_vacuum", { simple: true })).toBe(2);
-    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
-    store.close();
+    await store.close();
   });
 
-  it("keeps data across close and reopen", () => {
-    const file = path.join(temp.dir, "store.sqlite");
-    const first = OutcomeStore.open(file);
-    first.commitBatch("r1", "crm", [{ fp: "x", kind: "ok", analise: '{"cargo":"CTO"}' }], ["x"]);
-    first.close();
-    const second = OutcomeStore.open(file);
-    expect(second.lookup(["x"], "crm", 0).get("x")).toMatchObject({ kind: "ok", analise: '{"cargo":"CTO"}' });
-    second.close();
-  });
-
-  it("allows :memory:", () => {
-    const store = OutcomeStore.open(":memory:");
-    expect(store.path).toBe(":memory:");
-    expect(store.stats().outcomes).toBe(0);
-    store.close();
+  it("allows :memory:", async () => {
+    const store = SqliteStore.open(":memory:");
+    expect(store.location).toBe(":memory:");
+    expect(await store.stats()).toMatchObject({ outcomes: 0, backend: "sqlite" });
+    await store.close();
   });
 
   it("refuses a file that is not a SQLite database with one sentence naming it", () => {
@@ -82,18 +71,10 @@ describe("OutcomeStore.open", () => {
     expect(error.message).toContain(file);
     expect(error.message).toContain("--no-store");
   });
-
-  it("refuses a store written by a newer schema", () => {
-    const file = path.join(temp.dir, "store.sqlite");
-    const raw = new Database(file);
-    raw.pragma("user_version = 99");
-    raw.close();
-    expect(openError(file).message).toContain("newer fluence");
-  });
 });
 
-describe("schema migration", () => {
-  it("moves a version-1 store (outcomes keyed by fingerprint) to version 2 without losing an outcome", () => {
+describe("SQLite schema migration", () => {
+  it("moves a version-1 store (outcomes keyed by fingerprint) to version 2 without losing an outcome", async () => {
     const file = path.join(temp.dir, "v1.sqlite");
     const raw = new Database(file);
     raw.exec(`
@@ -110,24 +91,46 @@ describe("schema migration", () => {
       PRAGMA user_version = 1;
     `);
     raw.close();
-    const store = OutcomeStore.open(file);
+    const store = SqliteStore.open(file);
     try {
       expect(store.db.pragma("user_version", { simple: true })).toBe(2);
-      const found = store.lookup(["fp-ok", "fp-err", "missing"], "crm_basico_batch", 0);
+      const found = await store.lookup(["fp-ok", "fp-err", "missing"], "basic", 0);
       expect(found.get("fp-ok")).toMatchObject({ kind: "ok", analise: '{"cargo":"CEO"}', fetchedAt: 1000 });
       expect(found.get("fp-err")).toMatchObject({ kind: "error", code: "PROFILE_NOT_FOUND" });
       expect(found.has("missing")).toBe(false);
-      const { runId } = store.beginRun();
-      store.commitBatch(
+      const { runId } = await store.beginRun();
+      await store.commitBatch(
         runId,
-        "crm_basico_batch",
+        "basic",
         [{ fp: "fp-ok", kind: "ok", analise: '{"cargo":"CFO"}' }],
         ["fp-ok"],
       );
-      expect(store.lookup(["fp-ok"], "crm_basico_batch", 0).get("fp-ok")?.analise).toBe('{"cargo":"CFO"}');
-      expect(store.stats().outcomes).toBe(2);
+      expect((await store.lookup(["fp-ok"], "basic", 0)).get("fp-ok")?.analise).toBe('{"cargo":"CFO"}');
+      expect((await store.stats()).outcomes).toBe(2);
     } finally {
-      store.close();
+      await store.close();
     }
+  });
+});
+
+describe("SQLite prune", () => {
+  it("empties the WAL and gives pages back to the OS (incremental vacuum)", async () => {
+    const clock = manualClock();
+    const file = path.join(temp.dir, "store.sqlite");
+    const store = SqliteStore.open(file, { now: clock.now });
+    const big = "x".repeat(2_000);
+    await store.commitBatch(
+      "r",
+      "basic",
+      Array.from({ length: 2_000 }, (_, i) => ({ fp: `fp-${i}`, kind: "ok" as const, analise: big })),
+      [],
+    );
+    store.db.pragma("wal_checkpoint(TRUNCATE)");
+    const before = statSync(file).size;
+    clock.advance(1);
+    expect(await store.prune(0)).toBe(2_000);
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    expect(statSync(file).size).toBeLessThan(before / 4);
+    await store.close();
   });
 });
