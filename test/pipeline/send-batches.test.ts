@@ -14,7 +14,7 @@ import { CreditGuard } from "../../src/pipeline/credit-guard.js";
 import { Pacer } from "../../src/pipeline/pacer.js";
 import { RunLedger } from "../../src/pipeline/run-ledger.js";
 import { sendBatches } from "../../src/pipeline/send-batches.js";
-import { fingerprint, OutcomeStore } from "../../src/store/index.js";
+import { fingerprint, type OutcomeStore, SqliteStore } from "../../src/store/index.js";
 
 type Answer = (profiles: ProfileInput[]) => BatchOutcome | Error;
 
@@ -56,16 +56,18 @@ function people(n: number): ProfileInput[] {
 }
 
 let store: OutcomeStore;
-afterEach(() => store?.close());
+afterEach(async () => {
+  await store?.close();
+});
 
 async function run(
   profiles: ProfileInput[],
   answer: Answer,
   opts: { balance?: number; maxCredits?: number; retries?: number; batchSize?: number } = {},
 ) {
-  store = OutcomeStore.open(":memory:");
-  const { runId } = store.beginRun();
-  const ledger = new RunLedger(store.db);
+  store = SqliteStore.open(":memory:");
+  const { runId } = await store.beginRun();
+  const ledger = new RunLedger();
   ledger.addQueued(profiles.map((profile, i) => ({ fp: fingerprint(profile), profile, seq: i + 1 })));
   const { client, calls } = scriptedClient(answer);
   const report = await sendBatches({
@@ -73,7 +75,7 @@ async function run(
     store,
     ledger,
     runId,
-    endpoint: "crm_basico_batch",
+    analysis: "basic",
     freshSince: 0,
     batchSize: opts.batchSize ?? 10,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: opts.retries ?? 4, baseDelayMs: 1, maxDelayMs: 2 },
@@ -83,8 +85,15 @@ async function run(
     now: Date.now,
   });
   const fps = profiles.map(fingerprint);
-  const outcome = ledger.resolve(fps, "crm_basico_batch");
-  return { report, calls, ledger, statusOf: (i: number) => outcome.get(fps[i]!)! };
+  const entries = ledger.resolve(fps);
+  // Flat, as the assertions below read it: the entry with its outcome's kind and code beside it.
+  const statusOf = (i: number) => {
+    const entry = entries.get(fps[i]!)!;
+    return { ...entry, kind: entry.outcome?.kind, outcomeCode: entry.outcome?.code };
+  };
+  const pending = () => [...entries.values()].filter((e) => e.status === "queued" || e.status === "sending");
+  ledger.close();
+  return { report, calls, pending, statusOf };
 }
 
 describe("sendBatches", () => {
@@ -103,7 +112,7 @@ describe("sendBatches", () => {
 
   it("spends the balance exactly with smaller batches, then stops for credits", async () => {
     const balance = { left: 25 };
-    const { report, calls, ledger } = await run(
+    const { report, calls, pending } = await run(
       people(40),
       (p) =>
         p.length > balance.left
@@ -118,7 +127,7 @@ describe("sendBatches", () => {
     expect(report.stop).toBe("credits");
     expect(balance.left).toBe(0);
     expect(calls.every((c) => c.length <= 10)).toBe(true);
-    expect(ledger.pendingFps().length).toBe(15);
+    expect(pending().length).toBe(15);
   });
 
   it("learns the balance from a 402 when it did not know it", async () => {
@@ -146,7 +155,7 @@ describe("sendBatches", () => {
   });
 
   it("a 402 without a figure shrinks the batch until the balance is clearly spent, then stops", async () => {
-    const { report, calls, ledger } = await run(
+    const { report, calls, pending } = await run(
       people(5),
       () => new InsufficientCreditsError("no credits", { status: 402 }),
     );
@@ -154,7 +163,7 @@ describe("sendBatches", () => {
     expect(calls.length).toBeLessThanOrEqual(5);
     expect(calls.every((c, i) => i === 0 || c.length < calls[i - 1]!.length || c.length === 1)).toBe(true);
     expect(report.stop).toBe("credits");
-    expect(ledger.pendingFps()).toHaveLength(5);
+    expect(pending()).toHaveLength(5);
   });
 
   it("isolates the one row that makes the API reject a whole batch", async () => {
@@ -201,14 +210,14 @@ describe("sendBatches", () => {
   });
 
   it("stops at once on a refused key and leaves everyone unsent", async () => {
-    const { report, calls, ledger } = await run(
+    const { report, calls, pending } = await run(
       people(30),
       () => new AuthenticationError("bad key", { status: 401 }),
     );
     expect(report.stop).toBe("auth");
     expect(report.fatal).toBeInstanceOf(AuthenticationError);
     expect(calls.length).toBeLessThanOrEqual(3);
-    expect(ledger.pendingFps().length).toBe(30);
+    expect(pending().length).toBe(30);
   });
 
   it("keeps a terminal per-profile failure and retries a protocol fault for that row only", async () => {
