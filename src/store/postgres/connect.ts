@@ -57,8 +57,9 @@ export async function connect(url: string, connectTimeoutMs: number): Promise<Se
       );
     }
   } catch (error) {
+    const failure = setupFailure(session, error);
     await client.end().catch(() => undefined);
-    throw setupFailure(session, error);
+    throw failure;
   }
   return session;
 }

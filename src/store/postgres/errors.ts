@@ -56,7 +56,7 @@ export function connectFailure(target: PostgresTarget, error: unknown, timeoutMs
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
     sentence = `Cannot reach ${at}: the host "${target.host}" is unknown; check the host name in the URL or PGHOST.`;
   } else if (/timeout/iu.test(message) || code === "ETIMEDOUT") {
-    sentence = `Cannot reach ${at}: no answer within ${Math.round(timeoutMs / 1000)} s; check the host, the port and any firewall in between.`;
+    sentence = `Cannot reach ${at}: no answer within ${timeoutMs / 1000} s; check the host, the port and any firewall in between.`;
   } else if (code === "28P01" || /password must be a string/iu.test(message)) {
     const why = code === "28P01" ? "wrong password" : "it asked for a password and none was given";
     sentence = `The server refused user "${target.user}" for ${at} (${why}); check the user and the password (in PGPASSWORD, ~/.pgpass or the URL).`;

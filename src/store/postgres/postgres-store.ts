@@ -45,6 +45,8 @@ export class PostgresStore implements OutcomeStore {
   private readonly leaseMs: number;
   private readonly heartbeats = new Map<string, NodeJS.Timeout>();
   private readonly beats = new Map<string, Promise<void>>();
+  /** The statement before the next one: a pg client runs one at a time, and queuing is ours to do. */
+  private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   /** Connects, migrates, and refuses a database written by a newer fluence; failures are UserErrors. */
@@ -191,7 +193,7 @@ export class PostgresStore implements OutcomeStore {
       if (this.session.lost) throw lostConnection(target, this.session.lost);
       if (this.closed) throw new Error("The PostgreSQL store was used after close().");
       try {
-        return (await this.session.client.query<R>({ ...query, values })).rows;
+        return (await this.serially(() => this.session.client.query<R>({ ...query, values }))).rows;
       } catch (error) {
         if (isConnectionLoss(error)) this.session.lost ??= error as Error;
         if (attempt < CONFLICT_ATTEMPTS && isRetryableConflict(error)) {
@@ -201,6 +203,12 @@ export class PostgresStore implements OutcomeStore {
         throw statementFailure(target, error);
       }
     }
+  }
+
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
   private beat(runId: string): void {
