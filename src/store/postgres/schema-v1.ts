@@ -21,7 +21,8 @@ CREATE TABLE fluence.outcomes (
   CONSTRAINT outcomes_kind_fields
     CHECK ((kind = 'ok' AND analise IS NOT NULL) OR (kind = 'error' AND code IS NOT NULL))
 );
-CREATE INDEX outcomes_fetched_at ON fluence.outcomes (fetched_at);
+-- No index on fetched_at: with one, the planner ANDed a scan of the whole of it into every lookup by
+-- fingerprint (30 ms instead of 6 ms per 1,000 fps); prune and stats read the whole table anyway.
 
 CREATE TABLE fluence.runs (
   id text PRIMARY KEY,
