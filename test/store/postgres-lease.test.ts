@@ -42,8 +42,9 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
     }
   });
 
-  it("the heartbeat keeps a live run's claims across many lease lengths; once it stops, they expire", async () => {
-    const lease = { staleAfterMs: 400, heartbeatMs: 100 };
+  it("the heartbeat keeps a live run's claims across several lease lengths; once it stops, they expire", async () => {
+    // Short, but not so short that a loaded machine delaying one beat would break it.
+    const lease = { staleAfterMs: 1_500, heartbeatMs: 100 };
     const live = await open(lease);
     const liveRun = (await live.beginRun()).runId;
     await live.claim(liveRun, "b1", "basic", ["a", "b"], 0);
@@ -51,7 +52,7 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
     const otherRun = (await other.beginRun()).runId;
 
     for (let i = 0; i < 4; i++) {
-      await sleep(300);
+      await sleep(1_000);
       expect(await other.claim(otherRun, `b${i}`, "basic", ["a", "b"], 0)).toMatchObject({
         claimed: [],
         busy: ["a", "b"],
@@ -61,7 +62,7 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
 
     // The live run dies: no endRun, no more heartbeats.
     await live.close();
-    await sleep(600);
+    await sleep(2_000);
     expect(await other.peekStaleInflight()).toBe(2);
     const next = await open(lease);
     expect(await next.beginRun()).toMatchObject({ staleInflight: 2, staleRuns: 1 });
@@ -79,14 +80,20 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
   });
 
   it("a run that comes back after its lease lapsed is alive again: its new claims hold", async () => {
-    const slow = await open({ staleAfterMs: 300, heartbeatMs: 60_000 });
+    const slow = await open({ heartbeatMs: 60_000 });
     const slowRun = (await slow.beginRun()).runId;
     await slow.claim(slowRun, "s1", "basic", ["x"], 0);
-    await sleep(400);
+    // Its lease lapses (a long pause, a network partition) and another run clears it away as dead.
+    const admin = await db.admin();
+    await admin.query("UPDATE fluence.runs SET lease_until = now() - interval '1 ms'");
+    await admin.query("UPDATE fluence.inflight SET lease_until = now() - interval '1 ms'");
     const other = await open();
     expect(await other.beginRun()).toMatchObject({ staleInflight: 1, staleRuns: 1 });
     // The slow run was only slow: it claims again, under a fresh lease, and holds.
     expect((await slow.claim(slowRun, "s2", "basic", ["y"], 0)).claimed).toEqual(["y"]);
+    expect(await leaseLeftMs("runs", "id", slowRun)).toBeGreaterThan(25_000);
+    const third = await open();
+    expect(await third.beginRun()).toMatchObject({ staleInflight: 0, staleRuns: 0 });
     const otherRun = (await other.beginRun()).runId;
     expect(await other.claim(otherRun, "o1", "basic", ["y"], 0)).toMatchObject({ busy: ["y"] });
   });
