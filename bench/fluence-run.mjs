@@ -26,6 +26,11 @@ export function enrichArgs(input, baseUrl, outDir, extra = []) {
   ];
 }
 
+/** A store as a command line shows it: a URL as it is (it carries no password), a file relative to the repo. */
+function storeArg(store) {
+  return /^postgres(ql)?:\/\//iu.test(store) ? store : rel(store);
+}
+
 export function rel(file) {
   return path.relative(ROOT, file) || ".";
 }
@@ -44,14 +49,16 @@ export function csvDataRows(file) {
 /**
  * Runs fluence enrich once against `sandbox` with a fresh store and output dir.
  * @param {{ sandbox: import("../dist/sandbox/index.js").SandboxHandle, input: string, store: string,
- *   outDir: string, extra?: string[], cpuProfDir?: string, countErrorRows?: boolean }} run
- *   countErrorRows (default true) parses the errors output to count its rows
+ *   outDir: string, extra?: string[], cpuProfDir?: string, countErrorRows?: boolean,
+ *   env?: Record<string, string> }} run
+ *   store: a SQLite file or a postgres:// URL; env (default none) is added to the child's, e.g. the
+ *   PGPASSWORD of a PostgreSQL store; countErrorRows (default true) parses the errors output to count its rows
  */
 export async function runFluence(run) {
   rmSync(run.outDir, { recursive: true, force: true });
   mkdirSync(run.outDir, { recursive: true });
   const args = enrichArgs(run.input, run.sandbox.url, run.outDir, run.extra);
-  const env = { FLUENCE_API_KEY: run.sandbox.keys.enterprise, FLUENCE_STORE: run.store };
+  const env = { ...run.env, FLUENCE_API_KEY: run.sandbox.keys.enterprise, FLUENCE_STORE: run.store };
   const result = await runMeasured(args, { env, cpuProfDir: run.cpuProfDir });
   // Exit 0 is "every row resolved"; anything else means rows were lost or the run broke.
   assertExitedOk(result, "fluence enrich");
@@ -64,10 +71,9 @@ export async function runFluence(run) {
     maxRSSMB: result.usage ? result.usage.maxRSSKB / 1024 : Number.NaN,
     cpuS: result.usage ? cpuSeconds(result.usage) : Number.NaN,
     stats: run.sandbox.stats(),
-    command: commandLine({ FLUENCE_API_KEY: "<sandbox enterprise key>", FLUENCE_STORE: rel(run.store) }, [
-      ...args.slice(0, 4),
-      "<sandbox url>",
-      ...args.slice(5),
-    ]),
+    command: commandLine(
+      { FLUENCE_API_KEY: "<sandbox enterprise key>", FLUENCE_STORE: storeArg(run.store) },
+      [...args.slice(0, 4), "<sandbox url>", ...args.slice(5)],
+    ),
   };
 }

@@ -111,8 +111,8 @@ export function registerEnrichCommand(program: Command): void {
       DEFAULT_ENRICH_SETTINGS.retries,
     )
     .option(
-      "--store <file>",
-      "the SQLite store of past results (default: FLUENCE_STORE or the user cache dir)",
+      "--store <file|url>",
+      "past results: a SQLite file or postgres://user@host:port/db shared by a team (default: FLUENCE_STORE or the user cache dir)",
     )
     .option("--no-store", "do not read or keep results between runs")
     .option(

@@ -3,7 +3,10 @@ import type { Command } from "commander";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { defaultStorePath, isPostgresSpec, openStore, parseAge, type StoreStats } from "../store/index.js";
 
-/** Counts of the store `spec` names; all zeros (and no file created) when there is no SQLite file yet. */
+/**
+ * Counts of the store `spec` names (a SQLite file or a postgres:// URL); all zeros, and no file created,
+ * when there is no SQLite file yet. `path` is safe to print: a URL's password is never in it.
+ */
 export async function storeStatsReport(spec: string): Promise<StoreStats> {
   if (!exists(spec)) {
     return {
@@ -27,13 +30,19 @@ export async function storeStatsReport(spec: string): Promise<StoreStats> {
   }
 }
 
-/** Deletes outcomes older than `olderThan` (e.g. "30d"; "0" deletes all); a missing store deletes nothing. */
-export async function storePrune(spec: string, olderThan: string): Promise<{ deleted: number }> {
+/**
+ * Deletes outcomes older than `olderThan` (e.g. "30d"; "0" deletes all); a missing store deletes nothing.
+ * `location` is where, safe to print.
+ */
+export async function storePrune(
+  spec: string,
+  olderThan: string,
+): Promise<{ deleted: number; location: string }> {
   const olderThanMs = parseAge(olderThan);
-  if (!exists(spec)) return { deleted: 0 };
+  if (!exists(spec)) return { deleted: 0, location: spec };
   const store = await openStore(spec);
   try {
-    return { deleted: await store.prune(olderThanMs) };
+    return { deleted: await store.prune(olderThanMs), location: store.location };
   } catch (error) {
     throw asStoreFailure(error, spec);
   } finally {
@@ -64,6 +73,9 @@ function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+const STORE_HELP =
+  "a SQLite file or postgres://user@host:port/db (default: $FLUENCE_STORE, else the platform cache dir)";
+
 interface StoreFlags {
   store?: string;
   json?: boolean;
@@ -73,7 +85,7 @@ interface StoreFlags {
 export function registerStoreCommand(program: Command): void {
   const store = program
     .command("store")
-    .description("inspect or prune the local store of enriched profiles")
+    .description("inspect or prune the store of enriched profiles (a SQLite file or a PostgreSQL database)")
     .addHelpText("after", "\nExamples:\n  $ fluence store stats\n  $ fluence store prune --older-than 30d");
 
   store
@@ -81,9 +93,9 @@ export function registerStoreCommand(program: Command): void {
     .description("show what the store holds")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ fluence store stats\n  $ fluence store stats --store /srv/crm/fluence.sqlite --json",
+      "\nExamples:\n  $ fluence store stats\n  $ fluence store stats --store /srv/crm/fluence.sqlite --json\n  $ PGPASSWORD=... fluence store stats --store postgres://fluence@db.internal:5432/crm",
     )
-    .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
+    .option("--store <file|url>", STORE_HELP)
     .option("--json", "print JSON")
     .action(async (flags: StoreFlags) => {
       const path = flags.store ?? defaultStorePath(process.env);
@@ -105,16 +117,18 @@ export function registerStoreCommand(program: Command): void {
       "\nExamples:\n  $ fluence store prune --older-than 90d\n  $ fluence store prune --older-than 0 --json   # forget everything",
     )
     .requiredOption("--older-than <age>", "e.g. 30d, 12h, 90m, 45s, 2w, or 0 for everything")
-    .option("--store <file>", "store file (default: the platform cache dir, or $FLUENCE_STORE)")
+    .option("--store <file|url>", STORE_HELP)
     .option("--json", "print JSON")
     .action(async (flags: StoreFlags & { olderThan: string }) => {
       const path = flags.store ?? defaultStorePath(process.env);
       const result = await storePrune(path, flags.olderThan);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.stdout.write(`${JSON.stringify({ deleted: result.deleted })}\n`);
       } else {
         const noun = result.deleted === 1 ? "outcome" : "outcomes";
-        process.stdout.write(`Deleted ${result.deleted.toLocaleString("en-US")} ${noun} from ${path}.\n`);
+        process.stdout.write(
+          `Deleted ${result.deleted.toLocaleString("en-US")} ${noun} from ${result.location}.\n`,
+        );
       }
     });
 }

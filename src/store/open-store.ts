@@ -1,5 +1,6 @@
 import { EXIT } from "../exit-codes.js";
 import { UserError } from "../user-error.js";
+import { PostgresStore } from "./postgres/postgres-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { OpenStoreOptions, OutcomeStore } from "./types.js";
 
@@ -13,14 +14,13 @@ export function isPostgresSpec(spec: string): boolean {
 }
 
 /**
- * Opens the store a spec names: `postgres://` or `postgresql://` for a shared PostgreSQL store, anything
- * else is a SQLite file path. A URL of any other scheme is refused rather than used as a file name.
+ * Opens the store a spec names: `postgres://` or `postgresql://` for a shared PostgreSQL store (what the
+ * URL leaves out comes from the PG* variables), anything else is a SQLite file path. A URL of any other
+ * scheme is refused rather than used as a file name.
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<OutcomeStore> {
   const trimmed = spec.trim();
-  if (isPostgresSpec(trimmed)) {
-    throw new UserError("PostgreSQL stores are not wired in yet.", EXIT.usage);
-  }
+  if (isPostgresSpec(trimmed)) return PostgresStore.open(trimmed, options);
   if (URL_LIKE.test(trimmed)) {
     const scheme = trimmed.slice(0, trimmed.indexOf(":"));
     throw new UserError(

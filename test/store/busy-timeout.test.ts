@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OutcomeStore } from "../../src/store/index.js";
+import { SqliteStore } from "../../src/store/index.js";
 import { makeTempDir } from "./temp-dir.js";
 
 const helper = fileURLToPath(new URL("./fixtures/hold-write-lock.mjs", import.meta.url));
@@ -16,11 +16,11 @@ beforeEach(() => {
 });
 afterEach(() => temp.cleanup());
 
-describe("another process holding the write lock", () => {
+describe("SQLite: another process holding the write lock", () => {
   it("makes claim wait (busy_timeout) and then see that process's claim, instead of failing", async () => {
     const file = path.join(temp.dir, "store.sqlite");
-    const store = OutcomeStore.open(file);
-    const { runId } = store.beginRun();
+    const store = SqliteStore.open(file);
+    const { runId } = await store.beginRun();
 
     const child = fork(helper, [file, String(HOLD_MS), "x", EP], { stdio: "inherit" });
     const exited = once(child, "exit");
@@ -33,14 +33,14 @@ describe("another process holding the write lock", () => {
     impatient.close();
 
     const started = performance.now();
-    const result = store.claim(runId, "b1", EP, ["x", "y"], 0);
+    const result = await store.claim(runId, "b1", "basic", ["x", "y"], 0);
     const waited = performance.now() - started;
 
     expect(waited).toBeGreaterThan(HOLD_MS / 3);
     expect(result).toMatchObject({ claimed: ["y"], busy: ["x"] });
     const [code] = await exited;
     expect(code).toBe(0);
-    store.endRun(runId);
-    store.close();
+    await store.endRun(runId);
+    await store.close();
   });
 });

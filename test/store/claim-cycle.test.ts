@@ -1,205 +1,170 @@
-import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OutcomeStore } from "../../src/store/index.js";
-import { makeTempDir, manualClock } from "./temp-dir.js";
+import { expect, it } from "vitest";
+import { describeBackends } from "./backends.js";
 
-const EP = "crm_basico_batch";
-let temp: ReturnType<typeof makeTempDir>;
-let clock: ReturnType<typeof manualClock>;
-let file: string;
-const open: OutcomeStore[] = [];
+const ok = (fp: string, analise = "{}") => ({ fp, kind: "ok" as const, analise });
 
-function openStore(): OutcomeStore {
-  const store = OutcomeStore.open(file, { now: clock.now });
-  open.push(store);
-  return store;
-}
+describeBackends("claim, commitBatch, release", (kit) => {
+  it("claims free fps, reports fresh ones as done, and is idempotent for its own claims", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.commitBatch("earlier", "basic", [ok("a")], []);
 
-beforeEach(() => {
-  temp = makeTempDir();
-  clock = manualClock();
-  file = path.join(temp.dir, "store.sqlite");
-});
-afterEach(() => {
-  for (const store of open.splice(0)) store.close();
-  temp.cleanup();
-});
-
-describe("lookup", () => {
-  it("returns only outcomes fetched at or after freshSince, for that endpoint", () => {
-    const store = openStore();
-    store.commitBatch("r", EP, [{ fp: "old", kind: "ok", analise: "{}" }], ["old"]);
-    clock.advance(1_000);
-    const edge = clock.now();
-    store.commitBatch(
-      "r",
-      EP,
-      [{ fp: "new", kind: "error", code: "PROFILE_NOT_FOUND", message: "nope" }],
-      [],
-    );
-    store.commitBatch("r", "crm", [{ fp: "old", kind: "ok", analise: '{"full":true}' }], []);
-
-    const found = store.lookup(["old", "new", "missing"], EP, edge);
-    expect([...found.keys()]).toEqual(["new"]);
-    expect(found.get("new")).toEqual({
-      fp: "new",
-      kind: "error",
-      code: "PROFILE_NOT_FOUND",
-      message: "nope",
-      fetchedAt: edge,
-      runId: "r",
-    });
-    expect(store.lookup(["old"], EP, 0).get("old")).toEqual({
-      fp: "old",
-      kind: "ok",
-      analise: "{}",
-      fetchedAt: edge - 1_000,
-      runId: "r",
-    });
-    expect(store.lookup(["old"], "crm", edge).get("old")?.analise).toBe('{"full":true}');
-    expect(store.lookup([], EP, 0).size).toBe(0);
-  });
-
-  it("handles far more fps than SQLite's parameter limit, with duplicates", () => {
-    const store = openStore();
-    const fps = Array.from({ length: 12_345 }, (_, i) => `fp-${i}`);
-    const stored = fps.filter((_, i) => i % 3 === 0);
-    store.commitBatch(
-      "r",
-      EP,
-      stored.map((fp) => ({ fp, kind: "ok", analise: `{"n":"${fp}"}` })),
-      [],
-    );
-    const found = store.lookup([...fps, "fp-0", "fp-3"], EP, 0);
-    expect(found.size).toBe(stored.length);
-    expect(found.get("fp-12342")?.analise).toBe('{"n":"fp-12342"}');
-    expect(found.has("fp-1")).toBe(false);
-  });
-});
-
-describe("claim, commitBatch, release", () => {
-  it("claims free fps, reports fresh ones as done, and is idempotent for its own claims", () => {
-    const store = openStore();
-    const { runId } = store.beginRun();
-    store.commitBatch("earlier", EP, [{ fp: "a", kind: "ok", analise: "{}" }], []);
-
-    const first = store.claim(runId, "b1", EP, ["a", "b", "c", "b"], 0);
+    const first = await store.claim(runId, "b1", "basic", ["a", "b", "c", "b"], 0);
     expect(first.claimed).toEqual(["b", "c"]);
     expect([...first.done.keys()]).toEqual(["a"]);
+    expect(first.done.get("a")).toMatchObject({ runId: "earlier", kind: "ok" });
     expect(first.busy).toEqual([]);
 
-    const again = store.claim(runId, "b2", EP, ["b", "c"], 0);
+    const again = await store.claim(runId, "b2", "basic", ["b", "c"], 0);
     expect(again.claimed).toEqual(["b", "c"]);
-    expect(store.db.prepare("SELECT batch_id FROM inflight WHERE fp = 'b'").pluck().get()).toBe("b2");
+    expect(await kit.batchOf("b")).toBe("b2");
+    expect(await kit.inflightCount(runId)).toBe(2);
   });
 
-  it("treats an outcome older than freshSince as not done", () => {
-    const store = openStore();
-    const { runId } = store.beginRun();
-    store.commitBatch("earlier", EP, [{ fp: "a", kind: "ok", analise: "{}" }], []);
-    clock.advance(10);
-    expect(store.claim(runId, "b1", EP, ["a"], clock.now()).claimed).toEqual(["a"]);
+  it("claims nothing and sends nothing for an empty batch", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    expect(await store.claim(runId, "b1", "basic", [], 0)).toEqual({
+      claimed: [],
+      done: new Map(),
+      busy: [],
+    });
   });
 
-  it("commitBatch stores outcomes and releases every fp of the batch", () => {
-    const store = openStore();
-    const { runId } = store.beginRun();
-    store.claim(runId, "b1", EP, ["a", "b", "c"], 0);
-    store.commitBatch(
+  it("treats an outcome older than freshSince as not done", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.commitBatch("earlier", "basic", [ok("a")], []);
+    kit.clock.advance(10);
+    expect((await store.claim(runId, "b1", "basic", ["a"], kit.clock.now())).claimed).toEqual(["a"]);
+  });
+
+  it("counts as done exactly what the serving rule serves", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.commitBatch("r", "complete", [ok("full")], []);
+    await store.commitBatch("r", "basic", [ok("basic")], []);
+    await store.commitBatch("r", "basic", [{ fp: "gone", kind: "error", code: "PROFILE_NOT_FOUND" }], []);
+
+    const basic = await store.claim(runId, "b1", "basic", ["full", "basic", "gone", "new"], 0);
+    expect([...basic.done.keys()].sort()).toEqual(["basic", "full", "gone"]);
+    expect(basic.claimed).toEqual(["new"]);
+
+    const complete = await store.claim(runId, "b2", "complete", ["full", "basic", "gone", "new"], 0);
+    expect([...complete.done.keys()].sort()).toEqual(["full", "gone"]);
+    // The same person on the other endpoint is another claim: "new" is held for both analyses now.
+    expect(complete.claimed).toEqual(["basic", "new"]);
+  });
+
+  it("commitBatch stores outcomes and releases every fp of the batch", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.claim(runId, "b1", "basic", ["a", "b", "c"], 0);
+    await store.commitBatch(
       runId,
-      EP,
-      [
-        { fp: "a", kind: "ok", analise: '{"cargo":"CTO"}' },
-        { fp: "b", kind: "error", code: "PROFILE_NOT_FOUND" },
-      ],
+      "basic",
+      [ok("a", '{"cargo":"CTO"}'), { fp: "b", kind: "error", code: "PROFILE_NOT_FOUND" }],
       ["a", "b", "c"],
     );
-    expect(store.stats()).toMatchObject({ outcomes: 2, ok: 1, errors: 1, inflight: 0 });
-    expect(store.lookup(["a"], EP, 0).get("a")).toMatchObject({ runId, fetchedAt: clock.now() });
+    expect(await store.stats()).toMatchObject({ outcomes: 2, ok: 1, errors: 1, inflight: 0 });
+    expect((await store.lookup(["a"], "basic", 0)).get("a")).toMatchObject({
+      runId,
+      fetchedAt: kit.clock.now(),
+    });
     // c had a retryable failure: nothing stored, and claimable again.
-    expect(store.claim(runId, "b2", EP, ["a", "c"], 0)).toMatchObject({ claimed: ["c"], busy: [] });
+    expect(await store.claim(runId, "b2", "basic", ["a", "c"], 0)).toMatchObject({
+      claimed: ["c"],
+      busy: [],
+    });
   });
 
-  it("commitBatch overwrites an older outcome for the same person", () => {
-    const store = openStore();
-    store.commitBatch("r1", EP, [{ fp: "a", kind: "error", code: "PROFILE_NOT_FOUND", message: "m" }], []);
-    clock.advance(5);
-    store.commitBatch("r2", EP, [{ fp: "a", kind: "ok", analise: "{}" }], []);
-    expect(store.lookup(["a"], EP, 0).get("a")).toEqual({
+  it("commitBatch overwrites an older outcome for the same person", async () => {
+    const store = await kit.open();
+    await store.commitBatch(
+      "r1",
+      "basic",
+      [{ fp: "a", kind: "error", code: "PROFILE_NOT_FOUND", message: "m" }],
+      [],
+    );
+    kit.clock.advance(5);
+    await store.commitBatch("r2", "basic", [ok("a")], []);
+    expect((await store.lookup(["a"], "basic", 0)).get("a")).toEqual({
       fp: "a",
+      endpoint: "crm_basico_batch",
       kind: "ok",
       analise: "{}",
-      fetchedAt: clock.now(),
+      fetchedAt: kit.clock.now(),
       runId: "r2",
     });
   });
 
-  it("commitBatch is atomic: an invalid outcome leaves nothing stored and the claims held", () => {
-    const store = openStore();
-    const { runId } = store.beginRun();
-    store.claim(runId, "b1", EP, ["a", "b"], 0);
-    expect(() =>
+  it("commitBatch is atomic: an invalid outcome leaves nothing stored and the claims held", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.claim(runId, "b1", "basic", ["a", "b"], 0);
+    await expect(
       store.commitBatch(
         runId,
-        EP,
-        [
-          { fp: "a", kind: "ok", analise: "{}" },
-          { fp: "b", kind: "ok" }, // ok without analise violates the table's CHECK
-        ],
+        "basic",
+        // ok without analise violates the table's CHECK
+        [ok("a"), { fp: "b", kind: "ok" }],
         ["a", "b"],
       ),
-    ).toThrow(/CHECK constraint/);
-    expect(store.stats()).toMatchObject({ outcomes: 0, inflight: 2 });
+    ).rejects.toThrow(/check constraint/i);
+    expect(await store.stats()).toMatchObject({ outcomes: 0, inflight: 2 });
   });
 
-  it("release frees claims without storing anything, and only this run's", () => {
-    const store = openStore();
-    const other = openStore();
-    const mine = store.beginRun().runId;
-    const theirs = other.beginRun().runId;
-    store.claim(mine, "b1", EP, ["a", "b"], 0);
-    other.claim(theirs, "b1", EP, ["c"], 0);
-    store.release(mine, ["a", "c"]);
-    expect(store.stats()).toMatchObject({ outcomes: 0, inflight: 2 });
-    expect(other.claim(theirs, "b2", EP, ["a", "b"], 0)).toMatchObject({ claimed: ["a"], busy: ["b"] });
+  it("release frees claims without storing anything, and only this run's", async () => {
+    const store = await kit.open();
+    const other = await kit.open();
+    const mine = (await store.beginRun()).runId;
+    const theirs = (await other.beginRun()).runId;
+    await store.claim(mine, "b1", "basic", ["a", "b"], 0);
+    await other.claim(theirs, "b1", "basic", ["c"], 0);
+    await store.release(mine, "basic", ["a", "c"]);
+    expect(await store.stats()).toMatchObject({ outcomes: 0, inflight: 2 });
+    expect(await other.claim(theirs, "b2", "basic", ["a", "b"], 0)).toMatchObject({
+      claimed: ["a"],
+      busy: ["b"],
+    });
   });
 
-  it("endRun releases what is left and marks the run ended", () => {
-    const store = openStore();
-    const { runId } = store.beginRun();
-    store.claim(runId, "b1", EP, ["a", "b"], 0);
-    clock.advance(7);
-    store.endRun(runId);
-    expect(store.stats().inflight).toBe(0);
-    const ended = store.db.prepare("SELECT ended_at FROM runs WHERE id = ?").pluck().get(runId);
-    expect(ended).toBe(clock.now());
+  it("endRun releases what is left and marks the run ended", async () => {
+    const store = await kit.open();
+    const { runId } = await store.beginRun();
+    await store.claim(runId, "b1", "basic", ["a", "b"], 0);
+    kit.clock.advance(7);
+    await store.endRun(runId);
+    expect((await store.stats()).inflight).toBe(0);
+    expect(await kit.endedAt(runId)).toBe(kit.clock.now());
   });
 });
 
-describe("two connections (two runs) on one file", () => {
-  it("never both claim one fp: the second sees busy, then done once the first commits", () => {
-    const a = openStore();
-    const b = openStore();
-    const runA = a.beginRun().runId;
-    const runB = b.beginRun().runId;
+describeBackends("two runs on one store", (kit) => {
+  it("never both claim one fp: the second sees busy, then done once the first commits", async () => {
+    const a = await kit.open();
+    const b = await kit.open();
+    const runA = (await a.beginRun()).runId;
+    const runB = (await b.beginRun()).runId;
 
-    expect(a.claim(runA, "a1", EP, ["x", "y"], 0).claimed).toEqual(["x", "y"]);
-    const blocked = b.claim(runB, "b1", EP, ["x", "y", "z"], 0);
+    expect((await a.claim(runA, "a1", "basic", ["x", "y"], 0)).claimed).toEqual(["x", "y"]);
+    const blocked = await b.claim(runB, "b1", "basic", ["x", "y", "z"], 0);
     expect(blocked).toMatchObject({ claimed: ["z"], busy: ["x", "y"] });
 
-    a.commitBatch(runA, EP, [{ fp: "x", kind: "ok", analise: '{"by":"a"}' }], ["x", "y"]);
-    const retry = b.claim(runB, "b2", EP, ["x", "y"], 0);
+    await a.commitBatch(runA, "basic", [ok("x", '{"by":"a"}')], ["x", "y"]);
+    const retry = await b.claim(runB, "b2", "basic", ["x", "y"], 0);
     expect(retry.claimed).toEqual(["y"]);
     expect(retry.done.get("x")).toMatchObject({ runId: runA, analise: '{"by":"a"}' });
     expect(retry.busy).toEqual([]);
   });
 
-  it("the same fp on another endpoint is a different claim", () => {
-    const a = openStore();
-    const b = openStore();
-    const runA = a.beginRun().runId;
-    const runB = b.beginRun().runId;
-    a.claim(runA, "a1", EP, ["x"], 0);
-    expect(b.claim(runB, "b1", "crm", ["x"], 0).claimed).toEqual(["x"]);
+  it("a claim for one endpoint does not hold the person for the other", async () => {
+    const a = await kit.open();
+    const b = await kit.open();
+    const runA = (await a.beginRun()).runId;
+    const runB = (await b.beginRun()).runId;
+    await a.claim(runA, "a1", "basic", ["x"], 0);
+    expect((await b.claim(runB, "b1", "complete", ["x"], 0)).claimed).toEqual(["x"]);
+    expect((await b.claim(runB, "b2", "basic", ["x"], 0)).busy).toEqual(["x"]);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OutcomeStore } from "../../src/store/index.js";
+import { SqliteStore } from "../../src/store/index.js";
 import { makeTempDir } from "./temp-dir.js";
 
 // Micro-benchmark: the pipeline looks up every input row in chunks of 1000, for inputs of up to
@@ -10,12 +10,12 @@ const ROWS = 1_000_000;
 const CHUNK = 1_000;
 const EP = "crm_basico_batch";
 let temp: ReturnType<typeof makeTempDir>;
-let store: OutcomeStore;
+let store: SqliteStore;
 let fps: string[];
 
 beforeAll(() => {
   temp = makeTempDir();
-  store = OutcomeStore.open(path.join(temp.dir, "store.sqlite"), { now: () => 1_700_000_000_000 });
+  store = SqliteStore.open(path.join(temp.dir, "store.sqlite"), { now: () => 1_700_000_000_000 });
   fps = Array.from({ length: ROWS }, (_, i) => createHash("sha256").update(`row-${i}`).digest("base64url"));
   const started = performance.now();
   const insert = store.db.prepare(
@@ -30,8 +30,8 @@ beforeAll(() => {
   console.log(`bench: stored ${ROWS.toLocaleString("en-US")} outcomes in ${ms(started)}`);
 }, 120_000);
 
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   temp.cleanup();
 });
 
@@ -39,12 +39,12 @@ function ms(since: number): string {
   return `${Math.round(performance.now() - since)} ms`;
 }
 
-describe("lookup throughput", () => {
-  it(`looks up ${ROWS} fps in chunks of ${CHUNK}`, () => {
+describe("SQLite lookup throughput", () => {
+  it(`looks up ${ROWS} fps in chunks of ${CHUNK}`, async () => {
     const started = performance.now();
     let found = 0;
     for (let start = 0; start < ROWS; start += CHUNK) {
-      found += store.lookup(fps.slice(start, start + CHUNK), EP, 1_700_000_000_000 - 4).size;
+      found += (await store.lookup(fps.slice(start, start + CHUNK), "basic", 1_700_000_000_000 - 4)).size;
     }
     const elapsed = performance.now() - started;
     const perSecond = Math.round(ROWS / (elapsed / 1000)).toLocaleString("en-US");

@@ -1,9 +1,9 @@
-import { statSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OutcomeStore } from "../../src/store/index.js";
+import { isPostgresSpec, openStore, PostgresStore, SqliteStore } from "../../src/store/index.js";
 import { UserError } from "../../src/user-error.js";
+import { postgresServer, usePostgresDatabase } from "../helpers/postgres-test.js";
 import { makeTempDir } from "./temp-dir.js";
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -12,122 +12,77 @@ beforeEach(() => {
 });
 afterEach(() => temp.cleanup());
 
-const mode = (file: string) => statSync(file).mode & 0o777;
-
-function openError(file: string): UserError {
-  try {
-    OutcomeStore.open(file).close();
-  } catch (error) {
-    if (error instanceof UserError) return error;
-    throw error;
-  }
-  throw new Error("expected OutcomeStore.open to fail");
+async function refusal(spec: string): Promise<UserError> {
+  const error = await openStore(spec).then(
+    async (store) => {
+      await store.close();
+      return undefined;
+    },
+    (e: unknown) => e,
+  );
+  if (error instanceof UserError) return error;
+  throw new Error(`expected a UserError for ${spec}, got ${String(error)}`);
 }
 
-describe("OutcomeStore.open", () => {
-  it("creates missing directories 0700 and the file 0600, and the WAL inherits 0600", () => {
-    const file = path.join(temp.dir, "a", "b", "store.sqlite");
-    const store = OutcomeStore.open(file);
-    store.commitBatch("r", "crm", [{ fp: "x", kind: "error", code: "PROFILE_NOT_FOUND" }], ["x"]);
-    expect(mode(path.join(temp.dir, "a"))).toBe(0o700);
-    expect(mode(path.join(temp.dir, "a", "b"))).toBe(0o700);
-    expect(mode(file)).toBe(0o600);
-    expect(mode(`${file}-wal`)).toBe(0o600);
-    store.close();
+describe("openStore", () => {
+  it("tells PostgreSQL URLs from file names", () => {
+    expect(isPostgresSpec("postgres://u@h:5432/db")).toBe(true);
+    expect(isPostgresSpec("  POSTGRESQL://u@h/db")).toBe(true);
+    expect(isPostgresSpec("postgres:/not-a-url")).toBe(false);
+    expect(isPostgresSpec("C:\\Users\\ana\\store.sqlite")).toBe(false);
+    expect(isPostgresSpec("/srv/postgres://odd/store.sqlite")).toBe(false);
   });
 
-  it("runs in WAL mode with NORMAL sync, busy_timeout 15000 and incremental vacuum", () => {
-    const store = OutcomeStore.open(path.join(temp.dir, "store.sqlite"));
-    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
-    expect(store.db.pragma("busy_timeout", { simple: true })).toBe(15_000);
-    expect(store.db.pragma("auto_vacuum", { simple: true })).toBe(2);
-    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
-    store.close();
+  it("opens a SQLite file for anything that is not a URL, colons included", async () => {
+    const file = path.join(temp.dir, "a:b.sqlite");
+    const store = await openStore(file);
+    expect(store).toBeInstanceOf(SqliteStore);
+    expect(store.location).toBe(file);
+    await store.close();
+    expect(existsSync(file)).toBe(true);
   });
 
-  it("keeps data across close and reopen", () => {
-    const file = path.join(temp.dir, "store.sqlite");
-    const first = OutcomeStore.open(file);
-    first.commitBatch("r1", "crm", [{ fp: "x", kind: "ok", analise: '{"cargo":"CTO"}' }], ["x"]);
-    first.close();
-    const second = OutcomeStore.open(file);
-    expect(second.lookup(["x"], "crm", 0).get("x")).toMatchObject({ kind: "ok", analise: '{"cargo":"CTO"}' });
-    second.close();
-  });
-
-  it("allows :memory:", () => {
-    const store = OutcomeStore.open(":memory:");
-    expect(store.path).toBe(":memory:");
-    expect(store.stats().outcomes).toBe(0);
-    store.close();
-  });
-
-  it("refuses a file that is not a SQLite database with one sentence naming it", () => {
-    const file = path.join(temp.dir, "people.csv");
-    writeFileSync(file, "primeiro_nome,ultimo_nome,empresa\nAna,Souza,Acme\n".repeat(20));
-    const error = openError(file);
+  it.each([
+    ["mysql://ana:s3cret-pw@db.example.com/crm", "mysql"],
+    ["https://ana:s3cret-pw@example.com/store", "https"],
+    ["sqlite://ana:s3cret-pw@/tmp/store.sqlite", "sqlite"],
+  ])("refuses %s as an unknown kind of store (exit 2), never as a file name", async (spec, scheme) => {
+    const error = await refusal(spec);
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
-      `The store ${file} is not a SQLite database; pass --store <file> to use another file or --no-store to run without one.`,
+      `The store "${scheme}://…" is not a known kind of store: use a file path for SQLite or postgres://user@host:port/db for PostgreSQL.`,
     );
+    expect(error.message).not.toContain("s3cret-pw");
+    expect(existsSync(path.join(process.cwd(), `${scheme}:`))).toBe(false);
   });
 
-  it("refuses a path whose directory cannot be created", () => {
-    const blocker = path.join(temp.dir, "blocker");
-    writeFileSync(blocker, "");
-    const file = path.join(blocker, "sub", "store.sqlite");
-    const error = openError(file);
+  it.each([
+    "postgres://ana:s3cret-pw@db.example.com:port/crm",
+    "postgres://ana:s3cret-pw@[::1/crm",
+    "postgresql://ana:s3cret-pw@db.example.com:99999/crm",
+    "postgres://ana:s3cret-pw@db.example.com/crm#fragment",
+  ])("refuses the malformed PostgreSQL URL %s (exit 2) without repeating it", async (spec) => {
+    const error = await refusal(spec);
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain(file);
-    expect(error.message).toContain("--no-store");
-  });
-
-  it("refuses a store written by a newer schema", () => {
-    const file = path.join(temp.dir, "store.sqlite");
-    const raw = new Database(file);
-    raw.pragma("user_version = 99");
-    raw.close();
-    expect(openError(file).message).toContain("newer fluence");
+    expect(error.message).toMatch(
+      /^The store URL "postgres(ql)?:\/\/…" is not a valid PostgreSQL URL; use postgres:\/\//,
+    );
+    expect(error.message).not.toContain("s3cret-pw");
+    expect(error.message).not.toContain("db.example.com");
   });
 });
 
-describe("schema migration", () => {
-  it("moves a version-1 store (outcomes keyed by fingerprint) to version 2 without losing an outcome", () => {
-    const file = path.join(temp.dir, "v1.sqlite");
-    const raw = new Database(file);
-    raw.exec(`
-      CREATE TABLE outcomes (fp TEXT NOT NULL, endpoint TEXT NOT NULL, kind TEXT NOT NULL, analise TEXT, code TEXT,
-        message TEXT, fetched_at INTEGER NOT NULL, run_id TEXT NOT NULL, PRIMARY KEY (fp, endpoint)) WITHOUT ROWID;
-      CREATE INDEX outcomes_fetched_at ON outcomes (fetched_at);
-      CREATE TABLE inflight (fp TEXT NOT NULL, endpoint TEXT NOT NULL, run_id TEXT NOT NULL, batch_id TEXT NOT NULL,
-        started_at INTEGER NOT NULL, PRIMARY KEY (fp, endpoint)) WITHOUT ROWID;
-      CREATE INDEX inflight_run ON inflight (run_id);
-      CREATE TABLE runs (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, started_at INTEGER NOT NULL,
-        heartbeat_at INTEGER NOT NULL, ended_at INTEGER) WITHOUT ROWID;
-      INSERT INTO outcomes VALUES ('fp-ok', 'crm_basico_batch', 'ok', '{"cargo":"CEO"}', NULL, NULL, 1000, 'r1');
-      INSERT INTO outcomes VALUES ('fp-err', 'crm_basico_batch', 'error', NULL, 'PROFILE_NOT_FOUND', 'nope', 2000, 'r1');
-      PRAGMA user_version = 1;
-    `);
-    raw.close();
-    const store = OutcomeStore.open(file);
-    try {
-      expect(store.db.pragma("user_version", { simple: true })).toBe(2);
-      const found = store.lookup(["fp-ok", "fp-err", "missing"], "crm_basico_batch", 0);
-      expect(found.get("fp-ok")).toMatchObject({ kind: "ok", analise: '{"cargo":"CEO"}', fetchedAt: 1000 });
-      expect(found.get("fp-err")).toMatchObject({ kind: "error", code: "PROFILE_NOT_FOUND" });
-      expect(found.has("missing")).toBe(false);
-      const { runId } = store.beginRun();
-      store.commitBatch(
-        runId,
-        "crm_basico_batch",
-        [{ fp: "fp-ok", kind: "ok", analise: '{"cargo":"CFO"}' }],
-        ["fp-ok"],
-      );
-      expect(store.lookup(["fp-ok"], "crm_basico_batch", 0).get("fp-ok")?.analise).toBe('{"cargo":"CFO"}');
-      expect(store.stats().outcomes).toBe(2);
-    } finally {
-      store.close();
+describe.skipIf(postgresServer === null)("openStore with a PostgreSQL URL", () => {
+  const db = usePostgresDatabase("fluence_open");
+
+  it("opens a PostgresStore for postgres:// and postgresql:// alike, located without the password", async () => {
+    for (const url of [db.urlWithPassword, db.urlWithPassword.replace(/^postgres:/, "postgresql:")]) {
+      const store = await openStore(url);
+      expect(store).toBeInstanceOf(PostgresStore);
+      expect(store.backend).toBe("postgres");
+      expect(store.location).toBe(db.url);
+      expect(store.location).not.toContain(db.server.password);
+      await store.close();
     }
   });
 });

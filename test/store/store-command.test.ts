@@ -8,34 +8,30 @@ import {
   storePrune,
   storeStatsReport,
 } from "../../src/cli/store-command.js";
-import { OutcomeStore } from "../../src/store/index.js";
 import { UserError } from "../../src/user-error.js";
+import { postgresServer } from "../helpers/postgres-test.js";
+import { type BackendKit, describeBackends } from "./backends.js";
 import { makeTempDir } from "./temp-dir.js";
 
-const EP = "crm_basico_batch";
-let temp: ReturnType<typeof makeTempDir>;
-let file: string;
-
-beforeEach(() => {
-  temp = makeTempDir();
-  file = path.join(temp.dir, "store.sqlite");
-});
 afterEach(() => {
   vi.restoreAllMocks();
-  temp.cleanup();
+  vi.unstubAllEnvs();
 });
 
-function seed(fetchedAt: number[]): void {
-  fetchedAt.forEach((at, i) => {
-    const store = OutcomeStore.open(file, { now: () => at });
-    store.commitBatch(
+async function seed(kit: BackendKit, fetchedAt: number[]): Promise<string> {
+  let location = "";
+  for (const [i, at] of fetchedAt.entries()) {
+    const store = await kit.open({ now: () => at });
+    location = store.location;
+    await store.commitBatch(
       "r",
-      EP,
+      "basic",
       [{ fp: `fp-${i}`, kind: i % 2 ? "error" : "ok", analise: "{}", code: "X" }],
       [],
     );
-    store.close();
-  });
+    await store.close();
+  }
+  return location;
 }
 
 async function run(...args: string[]): Promise<string> {
@@ -46,20 +42,71 @@ async function run(...args: string[]): Promise<string> {
   });
   const program = new Command().exitOverride();
   registerStoreCommand(program);
-  await program.parseAsync(["store", ...args], { from: "user" });
-  vi.mocked(process.stdout.write).mockRestore();
+  try {
+    await program.parseAsync(["store", ...args], { from: "user" });
+  } finally {
+    vi.mocked(process.stdout.write).mockRestore();
+  }
   return out;
 }
 
-describe("store command functions", () => {
-  it("storeStatsReport reads the store", () => {
-    seed([Date.UTC(2024, 0, 1), Date.UTC(2024, 5, 1)]);
-    expect(storeStatsReport(file)).toMatchObject({ path: file, outcomes: 2, ok: 1, errors: 1 });
+describeBackends("store command", (kit) => {
+  const secret = () => postgresServer?.password ?? "no-password-in-sqlite";
+
+  it("storeStatsReport reads the store and names it safely", async () => {
+    const location = await seed(kit, [Date.UTC(2024, 0, 1), Date.UTC(2024, 5, 1)]);
+    const stats = await storeStatsReport(kit.spec);
+    expect(stats).toMatchObject({ path: location, backend: kit.name, outcomes: 2, ok: 1, errors: 1 });
+    expect(JSON.stringify(stats)).not.toContain(secret());
   });
 
-  it("storeStatsReport on a missing store is all zeros and creates nothing", () => {
-    expect(storeStatsReport(file)).toEqual({
+  it("storePrune deletes by age and rejects bad ages", async () => {
+    const location = await seed(kit, [Date.now() - 40 * 86_400_000, Date.now()]);
+    expect(await storePrune(kit.spec, "30d")).toEqual({ deleted: 1, location });
+    await expect(storePrune(kit.spec, "30 days")).rejects.toThrow(UserError);
+  });
+
+  it("stats prints text or JSON; neither shows a password", async () => {
+    const location = await seed(kit, [Date.UTC(2024, 0, 1)]);
+    const text = await run("stats", "--store", kit.spec);
+    expect(text).toContain(`Store:     ${location}\n`);
+    expect(text).toContain("Outcomes:  1 (1 ok, 0 errors)");
+    expect(text).toMatch(/Size:\s+[\d.]+ (KB|MB)/);
+    const json = await run("stats", "--store", kit.spec, "--json");
+    expect(JSON.parse(json)).toMatchObject({ outcomes: 1, ok: 1, backend: kit.name, path: location });
+    expect(text + json).not.toContain(secret());
+  });
+
+  it("prune reports what it deleted, from where", async () => {
+    const location = await seed(kit, [Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)]);
+    const text = await run("prune", "--older-than", "1d", "--store", kit.spec);
+    expect(text).toBe(`Deleted 2 outcomes from ${location}.\n`);
+    expect(JSON.parse(await run("prune", "--older-than", "0", "--store", kit.spec, "--json"))).toEqual({
+      deleted: 0,
+    });
+  });
+
+  it("stats and prune default to FLUENCE_STORE", async () => {
+    const location = await seed(kit, [Date.UTC(2024, 0, 1)]);
+    vi.stubEnv("FLUENCE_STORE", kit.spec);
+    expect(await run("stats")).toContain(`Store:     ${location}\n`);
+    expect(await run("prune", "--older-than", "1d")).toBe(`Deleted 1 outcome from ${location}.\n`);
+  });
+});
+
+describe("store command on a SQLite file that does not exist yet", () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let file: string;
+  beforeEach(() => {
+    temp = makeTempDir();
+    file = path.join(temp.dir, "store.sqlite");
+  });
+  afterEach(() => temp.cleanup());
+
+  it("storeStatsReport is all zeros and creates nothing", async () => {
+    expect(await storeStatsReport(file)).toEqual({
       path: file,
+      backend: "sqlite",
       sizeBytes: 0,
       outcomes: 0,
       ok: 0,
@@ -70,18 +117,27 @@ describe("store command functions", () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it("storePrune deletes by age, rejects bad ages, and leaves a missing store alone", () => {
-    seed([Date.now() - 40 * 86_400_000, Date.now()]);
-    expect(storePrune(file, "30d")).toEqual({ deleted: 1 });
-    expect(() => storePrune(file, "30 days")).toThrow(UserError);
-    const missing = path.join(temp.dir, "none.sqlite");
-    expect(storePrune(missing, "0")).toEqual({ deleted: 0 });
-    expect(existsSync(missing)).toBe(false);
+  it("storePrune deletes nothing and creates nothing", async () => {
+    expect(await storePrune(file, "0")).toEqual({ deleted: 0, location: file });
+    expect(existsSync(file)).toBe(false);
   });
 
-  it("formatStoreStats prints counts, size, ISO dates and claims", () => {
+  it("stats prints the sentence for a missing store, or zeros with --json", async () => {
+    expect(await run("stats", "--store", file)).toBe(
+      `No store at ${file} yet; it is created by the first enrich run.\n`,
+    );
+    expect(JSON.parse(await run("stats", "--store", file, "--json"))).toMatchObject({
+      outcomes: 0,
+      sizeBytes: 0,
+    });
+  });
+});
+
+describe("formatStoreStats", () => {
+  it("prints counts, size, ISO dates and claims", () => {
     const text = formatStoreStats({
-      path: "/s.sqlite",
+      path: "postgres://fluence@db.internal:5432/crm",
+      backend: "postgres",
       sizeBytes: 3 * 1024 * 1024 + 512 * 1024,
       outcomes: 12_345,
       ok: 12_000,
@@ -93,7 +149,7 @@ describe("store command functions", () => {
     });
     expect(text).toBe(
       [
-        "Store:     /s.sqlite",
+        "Store:     postgres://fluence@db.internal:5432/crm",
         "Size:      3.5 MB",
         "Outcomes:  12,345 (12,000 ok, 345 errors)",
         "Oldest:    2024-01-02T03:04:05.000Z",
@@ -103,6 +159,7 @@ describe("store command functions", () => {
     );
     const empty = formatStoreStats({
       path: "/s",
+      backend: "sqlite",
       sizeBytes: 2048,
       outcomes: 0,
       ok: 0,
@@ -112,42 +169,5 @@ describe("store command functions", () => {
     });
     expect(empty).toContain("Size:      2.0 KB");
     expect(empty).toContain("Oldest:    -");
-  });
-});
-
-describe("fluence store (commander)", () => {
-  it("stats prints the sentence for a missing store, or zeros with --json", async () => {
-    expect(await run("stats", "--store", file)).toBe(
-      `No store at ${file} yet; it is created by the first enrich run.\n`,
-    );
-    expect(JSON.parse(await run("stats", "--store", file, "--json"))).toMatchObject({
-      outcomes: 0,
-      sizeBytes: 0,
-    });
-  });
-
-  it("stats prints text or JSON for an existing store", async () => {
-    seed([Date.UTC(2024, 0, 1)]);
-    expect(await run("stats", "--store", file)).toContain("Outcomes:  1 (1 ok, 0 errors)");
-    expect(JSON.parse(await run("stats", "--store", file, "--json"))).toMatchObject({ outcomes: 1, ok: 1 });
-  });
-
-  it("prune reports what it deleted", async () => {
-    seed([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)]);
-    expect(await run("prune", "--older-than", "1d", "--store", file)).toBe(
-      `Deleted 2 outcomes from ${file}.\n`,
-    );
-    expect(JSON.parse(await run("prune", "--older-than", "0", "--store", file, "--json"))).toEqual({
-      deleted: 0,
-    });
-  });
-
-  it("stats defaults to FLUENCE_STORE", async () => {
-    vi.stubEnv("FLUENCE_STORE", file);
-    try {
-      expect(await run("stats")).toContain(file);
-    } finally {
-      vi.unstubAllEnvs();
-    }
   });
 });

@@ -1,0 +1,22 @@
+import type pg from "pg";
+
+/** What tests need to reach a running server; plain data, so vitest can hand it to every test worker. */
+export interface PostgresServerInfo {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  socketDir: string;
+  version: string;
+}
+
+export interface PostgresServer extends PostgresServerInfo {
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+export function findPostgresBinaries(): { initdb: string; postgres: string } | undefined;
+export function startPostgres(options?: { log?: (line: string) => void }): Promise<PostgresServer>;
+export function adminClient(server: PostgresServerInfo, database?: string): Promise<pg.Client>;
+export function createDatabase(server: PostgresServerInfo, prefix?: string): Promise<string>;
+export function dropDatabase(server: PostgresServerInfo, name: string): Promise<void>;
