@@ -303,7 +303,6 @@ export class BatchSender {
       gatewayTimeout: error instanceof GatewayTimeoutError,
     });
     this.#recordFailure(job, error);
-    const n = job.people.length;
     const fps = job.people.map((p) => p.fp);
     // The release is issued now (both stores run statements in the order given, so a retry's claim
     // cannot overtake it) but awaited last: a stop must be decided before this turn of the event loop
