@@ -219,11 +219,12 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
 }
 
 /**
- * --store, else FLUENCE_STORE, else the cache dir. Sandbox results get a store of their own, so made-up
- * analyses can never be served to a real run.
+ * --store (handled by the caller), else FLUENCE_STORE, else the cache dir. Sandbox results get a store of
+ * their own beside the cache dir's, never FLUENCE_STORE (a team's shared PostgreSQL store, a cron job's
+ * file), so made-up analyses can never be served to a real run.
  */
-function storePathFor(sandbox: boolean | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const normal = defaultStorePath(env);
-  if (!sandbox || env.FLUENCE_STORE) return normal;
-  return path.join(path.dirname(normal), "sandbox-store.sqlite");
+export function storePathFor(sandbox: boolean | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (!sandbox) return defaultStorePath(env);
+  const { FLUENCE_STORE: _real, ...rest } = env;
+  return path.join(path.dirname(defaultStorePath(rest)), "sandbox-store.sqlite");
 }

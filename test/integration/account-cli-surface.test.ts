@@ -1,6 +1,7 @@
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CliResult, FIXTURES, runCli, tempDir } from "../helpers/cli-harness.js";
 
@@ -51,6 +52,22 @@ describe("--sandbox needs no key", () => {
     const r = await runCli([...args, "--sandbox"], { env: noKey(t.file("s.sqlite")) });
     expect(r.code, r.stderr).toBe(0);
     check(JSON.parse(r.stdout) as Record<string, unknown>);
+  });
+
+  it("enrich --sandbox never touches FLUENCE_STORE (a real store): made-up analyses go to a sandbox store", async () => {
+    const t = temp();
+    const input = t.file("leads.csv");
+    copyFileSync(`${FIXTURES}leads.csv`, input);
+    const cache = t.file("cache");
+    const r = await runCli(["enrich", input, "--sandbox", "--rate", "6000", "--json"], {
+      env: { ...noKey(t.file("team.sqlite")), XDG_CACHE_HOME: cache },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(t.file("team.sqlite"))).toBe(false);
+    expect(existsSync(path.join(cache, "fluence", "sandbox-store.sqlite"))).toBe(true);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      store: path.join(cache, "fluence", "sandbox-store.sqlite"),
+    });
   });
 
   it("enrich --sandbox writes the outputs with no key in the environment", async () => {
