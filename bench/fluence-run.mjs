@@ -3,12 +3,12 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { assertExitedOk, cpuSeconds, ROOT, runMeasured } from "./run-child.mjs";
+import { cpuSeconds, ROOT, runMeasured } from "./run-child.mjs";
 
 /** The shell line that reproduces a child run (the sandbox's URL and key are placeholders). */
-export function commandLine(env, args) {
+export function commandLine(env, args, nodeFlags = []) {
   const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  return [...vars, "node --import ./bench/report-usage.mjs", ...args].join(" ");
+  return [...vars, "node", ...nodeFlags, "--import ./bench/report-usage.mjs", ...args].join(" ");
 }
 
 /** `fluence enrich` arguments for a bench input, outputs into `outDir`. */
@@ -47,33 +47,58 @@ export function csvDataRows(file) {
 }
 
 /**
- * Runs fluence enrich once against `sandbox` with a fresh store and output dir.
+ * Runs fluence enrich once against `sandbox` with the given store and a fresh output dir. A run that exits
+ * non-zero but prints its summary is returned (exit 5 is the expected end of some scenarios; the caller
+ * judges); one that prints no summary throws with its stderr tail, unless it was killed at `timeoutMs`
+ * (then `summary` is undefined and `timedOut` true).
  * @param {{ sandbox: import("../dist/sandbox/index.js").SandboxHandle, input: string, store: string,
- *   outDir: string, extra?: string[], cpuProfDir?: string, countErrorRows?: boolean,
- *   env?: Record<string, string> }} run
- *   store: a SQLite file or a postgres:// URL; env (default none) is added to the child's, e.g. the
- *   PGPASSWORD of a PostgreSQL store; countErrorRows (default true) parses the errors output to count its rows
+ *   outDir: string, extra?: string[], cpuProfDir?: string, countErrorRows?: boolean, nodeFlags?: string[],
+ *   env?: Record<string, string>, timeoutMs?: number }} run
+ *   store: a SQLite file or a postgres:// URL; countErrorRows (default true) parses the errors output to
+ *   count its rows; nodeFlags go before bin/fluence.js (e.g. --import ./bench/rate-margin.mjs); env is added
+ *   to the child's environment (e.g. the PGPASSWORD of a PostgreSQL store)
  */
 export async function runFluence(run) {
   rmSync(run.outDir, { recursive: true, force: true });
   mkdirSync(run.outDir, { recursive: true });
-  const args = enrichArgs(run.input, run.sandbox.url, run.outDir, run.extra);
-  const env = { ...run.env, FLUENCE_API_KEY: run.sandbox.keys.enterprise, FLUENCE_STORE: run.store };
-  const result = await runMeasured(args, { env, cpuProfDir: run.cpuProfDir });
-  // Exit 0 is "every row resolved"; anything else means rows were lost or the run broke.
-  assertExitedOk(result, "fluence enrich");
-  const summary = JSON.parse(result.stdout);
-  const errorRows = run.countErrorRows === false ? undefined : csvDataRows(summary.outputs.errors);
+  const args = enrichArgs(run.input, run.sandbox.apiUrl, run.outDir, run.extra);
+  const env = { FLUENCE_API_KEY: run.sandbox.keys.enterprise, FLUENCE_STORE: run.store, ...run.env };
+  const result = await runMeasured(args, {
+    env,
+    cpuProfDir: run.cpuProfDir,
+    nodeFlags: run.nodeFlags,
+    timeoutMs: run.timeoutMs,
+  });
+  let summary;
+  try {
+    summary = JSON.parse(result.stdout);
+  } catch {
+    summary = undefined;
+  }
+  if (summary === undefined && !result.timedOut) {
+    const tail = result.stderr.trim().split("\n").slice(-8).join("\n");
+    throw new Error(`fluence enrich exited with ${result.code ?? result.signal} and no summary:\n${tail}`);
+  }
+  const errorRows =
+    run.countErrorRows === false || summary === undefined ? undefined : csvDataRows(summary.outputs.errors);
+  const shownEnv = { FLUENCE_API_KEY: "<sandbox enterprise key>", FLUENCE_STORE: storeArg(run.store) };
+  for (const [k, v] of Object.entries(run.env ?? {})) shownEnv[k] = v;
   return {
     summary,
     errorRows,
+    code: result.code,
+    timedOut: result.timedOut,
+    stderr: result.stderr,
     wallMs: result.wallMs,
+    spawnedAt: result.spawnedAt,
+    exitedAt: result.exitedAt,
     maxRSSMB: result.usage ? result.usage.maxRSSKB / 1024 : Number.NaN,
     cpuS: result.usage ? cpuSeconds(result.usage) : Number.NaN,
     stats: run.sandbox.stats(),
     command: commandLine(
-      { FLUENCE_API_KEY: "<sandbox enterprise key>", FLUENCE_STORE: storeArg(run.store) },
+      shownEnv,
       [...args.slice(0, 4), "<sandbox url>", ...args.slice(5)],
+      run.nodeFlags ?? [],
     ),
   };
 }

@@ -1,6 +1,7 @@
-// Runs one measured child process: `node [--cpu-prof...] --import ./bench/report-usage.mjs <script> <args>`,
-// asynchronously so a sandbox in this process keeps serving it. Wall time is measured here, from spawn to
-// exit; peak RSS and CPU come from the child's own process.resourceUsage() (see report-usage.mjs).
+// Runs one measured child process: `node [--cpu-prof...] [node flags] --import ./bench/report-usage.mjs
+// <script> <args>`, asynchronously so a sandbox in this process keeps serving it. Wall time is measured here,
+// from spawn to exit (performance.now(), the clock the sandbox's request log is read on); peak RSS and CPU
+// come from the child's own process.resourceUsage() (see report-usage.mjs).
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -13,16 +14,19 @@ let childSeq = 0;
 
 /**
  * @param {string[]} args script and its arguments, relative to the repository root
- * @param {{ env?: Record<string, string>, cpuProfDir?: string }} [options] env is added to process.env;
- *   cpuProfDir (default none) writes a V8 CPU profile of the child there
+ * @param {{ env?: Record<string, string>, cpuProfDir?: string, nodeFlags?: string[], timeoutMs?: number }}
+ *   [options] env is added to process.env; cpuProfDir (default none) writes a V8 CPU profile of the child
+ *   there; nodeFlags (default none) go before the script, e.g. another --import; timeoutMs (default none)
+ *   kills the child (SIGKILL, this child only) when it has not exited by then
  * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string,
- *   wallMs: number, usage: { maxRSSKB: number, userCPUTimeUs: number, systemCPUTimeUs: number } | undefined }>}
+ *   wallMs: number, spawnedAt: number, exitedAt: number, timedOut: boolean,
+ *   usage: { maxRSSKB: number, userCPUTimeUs: number, systemCPUTimeUs: number } | undefined }>}
  */
 export function runMeasured(args, options = {}) {
   const usageFile = dataPath(`usage-${process.pid}-${++childSeq}.json`);
   rmSync(usageFile, { force: true });
   const nodeFlags = options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [];
-  const argv = [...nodeFlags, "--import", "./bench/report-usage.mjs", ...args];
+  const argv = [...nodeFlags, ...(options.nodeFlags ?? []), "--import", "./bench/report-usage.mjs", ...args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, argv, {
@@ -34,9 +38,22 @@ export function runMeasured(args, options = {}) {
     const stderr = [];
     child.stdout.on("data", (b) => stdout.push(b));
     child.stderr.on("data", (b) => stderr.push(b));
-    child.on("error", reject);
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+          }, options.timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.on("close", (code, signal) => {
-      const wallMs = performance.now() - started;
+      clearTimeout(timer);
+      const exitedAt = performance.now();
+      const wallMs = exitedAt - started;
       let usage;
       try {
         usage = JSON.parse(readFileSync(usageFile, "utf8"));
@@ -50,6 +67,9 @@ export function runMeasured(args, options = {}) {
         stdout: Buffer.concat(stdout).toString("utf8"),
         stderr: Buffer.concat(stderr).toString("utf8"),
         wallMs,
+        spawnedAt: started,
+        exitedAt,
+        timedOut,
         usage,
       });
     });
