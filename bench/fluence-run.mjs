@@ -82,7 +82,8 @@ export async function runFluence(run) {
   const errorRows =
     run.countErrorRows === false || summary === undefined ? undefined : csvDataRows(summary.outputs.errors);
   const shownEnv = { FLUENCE_API_KEY: "<sandbox enterprise key>", FLUENCE_STORE: storeArg(run.store) };
-  for (const [k, v] of Object.entries(run.env ?? {})) shownEnv[k] = v;
+  // A password (even a throwaway server's) never goes into BENCHMARKS.md.
+  for (const [k, v] of Object.entries(run.env ?? {})) shownEnv[k] = /PASSWORD/i.test(k) ? "<password>" : v;
   return {
     summary,
     errorRows,

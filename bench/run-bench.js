@@ -17,6 +17,7 @@ import { cpuSection } from "./scenario-cpu.mjs";
 import { measureRealLatency, measureScaled, realLatencySection, scaledSection } from "./scenario-latency.mjs";
 import { localOverheadSection, measureLocalOverhead } from "./scenario-local-overhead.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
+import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
 
 /**
@@ -34,6 +35,7 @@ const SETTINGS = {
     s4: { rows: 1500, fillingRows: 3000 },
     s5: { rows: 100 },
     s6: { sizes: [100_000, 1_000_000], runs: 3 },
+    s8: { rows: 100_000, runs: 3 },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -42,6 +44,7 @@ const SETTINGS = {
     s4: { rows: 600, fillingRows: 1500 },
     s5: { rows: 100 },
     s6: { sizes: [10_000, 100_000], runs: 1 },
+    s8: { rows: 10_000, runs: 1 },
   },
 };
 
@@ -53,6 +56,7 @@ const TITLES = {
   5: "5. A server that throttles every request",
   6: "6. Local overhead: a re-run served from the store vs a bare CSV pass",
   7: "7. CPU of the send-stage runs",
+  8: "8. A re-run served from a PostgreSQL store on loopback vs the same from SQLite (100,000 rows)",
 };
 
 const startedAt = new Date();
@@ -143,6 +147,12 @@ async function main() {
   if (want.has(7)) {
     await attempt(7, async () => {
       sections.set(7, cpuSection(processes));
+    });
+  }
+  if (want.has(8)) {
+    await attempt(8, async () => {
+      const m = await measurePostgresRerun({ ...set.s8, cpuProfDir, log });
+      sections.set(8, postgresSection(m));
     });
   }
 

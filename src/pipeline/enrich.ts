@@ -65,6 +65,8 @@ export async function runEnrich(
   // Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8).
   const locks = options.dryRun ? undefined : await lockOutputs([paths.enriched, paths.errors, paths.summary]);
   // The free preflight goes out first: its round trip overlaps opening the input, the store and the plan.
+  // It counts against the rate like any request, so the pacer starts one gap after it.
+  const preflightAt = now();
   const preflight = readCredits(options.client, events);
   preflight.catch(() => {});
 
@@ -144,7 +146,7 @@ export async function runEnrich(
       concurrency: settings.concurrency,
       maxConcurrency: settings.maxConcurrency,
       batchSize: settings.batchSize,
-      pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs },
+      pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs, lastStartAt: preflightAt },
       now,
     });
     const sendStart = Date.now();

@@ -8,6 +8,8 @@ import type { PersonEntry, RunLedger } from "./run-ledger.js";
 
 /** Rows are handled in chunks so the store is asked once per chunk, never once per row or all at once. */
 const CHUNK_ROWS = 1000;
+/** The first chunk is small, so the first batch can leave as soon as the preflight has answered. */
+const FIRST_CHUNK_ROWS = 100;
 
 interface ScannedRow {
   record: CsvRecord;
@@ -20,11 +22,13 @@ interface ScannedRow {
 async function* scanChunks(input: CsvInput, mapping: ColumnMapping): AsyncGenerator<ScannedRow[]> {
   let chunk: ScannedRow[] = [];
   const columns = input.info.header.length;
+  let size = FIRST_CHUNK_ROWS;
   for await (const record of input.records()) {
     chunk.push(scanRecord(record, mapping, columns));
-    if (chunk.length >= CHUNK_ROWS) {
+    if (chunk.length >= size) {
       yield chunk;
       chunk = [];
+      size = CHUNK_ROWS;
     }
   }
   if (chunk.length > 0) yield chunk;

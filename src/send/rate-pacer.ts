@@ -18,6 +18,11 @@ export interface RatePacerOptions {
   decreaseRatio?: number;
   /** Rate regained per healthy answer, as a fraction of --rate. Default 0.01. */
   recoveryPerAnswer?: number;
+  /**
+   * When a request already went out that counts against the same rate (the free /creditos preflight: the
+   * server's window counts every request of the key). The first batch then waits one gap after it.
+   */
+  lastStartAt?: number;
   now?: () => number;
 }
 
@@ -51,6 +56,7 @@ export class RatePacer {
     this.#recovery = this.#target * (options.recoveryPerAnswer ?? 0.01);
     this.#now = options.now ?? Date.now;
     this.#rate = this.#target;
+    if (options.lastStartAt !== undefined) this.#nextStartAt = options.lastStartAt + this.gapMs;
   }
 
   /** Current gap between starts, ms. */

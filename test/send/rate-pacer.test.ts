@@ -77,6 +77,18 @@ describe("RatePacer", () => {
     expect(p.gapMs).toBeCloseTo(600, 3);
   });
 
+  it("counts the preflight: the first batch waits one gap after it, so a window never holds one too many", () => {
+    const c = clock(10_000);
+    const p = new RatePacer({ ratePerMinute: 100, margin: 0, lastStartAt: 9_850, now: c.now });
+    expect(p.waitMs()).toBe(450);
+    c.advance(450);
+    expect(p.waitMs()).toBe(0);
+    // With the preflight at 9,850 and 99 batches after it, 100 requests span 99 gaps: not before 69,250.
+    const starts = [9_850, ...drive(p, c, 80_000)];
+    for (let i = 0; i + 100 < starts.length; i++)
+      expect(starts[i + 100]! - starts[i]!).toBeGreaterThanOrEqual(60_000);
+  });
+
   it("a Retry-After pauses every start until it has passed", () => {
     const c = clock();
     const p = new RatePacer({ ratePerMinute: 6000, now: c.now });
