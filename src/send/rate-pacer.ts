@@ -27,11 +27,13 @@ export interface RatePacerOptions {
 }
 
 /**
- * 1%: the pacer's starts are at least one gap apart (a late timer pushes the next start back), so the
- * margin only has to absorb the spread of arrival times at the server over one window: timer lateness,
- * the store's claim before each send, the network. Measured on loopback (bench scenario 4, see
- * BENCHMARKS.md): 0 refused at 1%, 0.5% and 0.25% against a sliding window of exactly --rate; 1% of a
- * 60 s window is 600 ms of slack, far above any of those.
+ * 1%. The pacer's starts are never earlier than their slot (a late timer is absorbed, not passed on), and
+ * the preflight /creditos counts as a start (lastStartAt), so the margin only has to cover the spread of
+ * arrival times at the server within one window: timers, the store's claim before each send, the network.
+ * Measured (BENCHMARKS.md, scenario 4) against a sliding window of exactly --rate: 0% is refused once the
+ * window fills, 0.25% and more are not on loopback; 1% of the plans' 60 s window is 600 ms of slack for a
+ * real network, at a cost of 1% of the pace. (Before the preflight was counted, 1% was also exactly what
+ * paid for the preflight's slot; below it, the 100th batch of the first minute was refused.)
  */
 export const RATE_MARGIN = 0.01;
 
