@@ -20,7 +20,7 @@ import { CreditGuard } from "../send/credit-guard.js";
 import { FlowControl } from "../send/flow-control.js";
 import { BatchSender } from "../send/send-batches.js";
 import type { SendReport } from "../send/send-report.js";
-import { type Analysis, ENDPOINT_OF, type OutcomeStore, openStore } from "../store/index.js";
+import { type Analysis, type OutcomeStore, openStore } from "../store/index.js";
 import { UserError } from "../user-error.js";
 import {
   DEFAULT_ENRICH_SETTINGS,
@@ -37,9 +37,6 @@ import { OutputWriters } from "./output-writers.js";
 import { RowTally } from "./row-tally.js";
 import { RunLedger } from "./run-ledger.js";
 import { buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
-
-/** The store keys outcomes by endpoint: a basic analysis is not a complete one. */
-export const BATCH_ENDPOINT = ENDPOINT_OF.basic;
 
 /** Credits one successfully enriched person costs, per analysis. */
 export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({

@@ -9,7 +9,6 @@ export const BASIC_COLUMNS = [
   "fluence_linguagem_impacto",
 ] as const;
 export const ANALISE_COLUMN = "fluence_analise";
-export const ENRICHED_COLUMNS = [...BASIC_COLUMNS, ANALISE_COLUMN] as const;
 
 export const ERROR_COLUMNS = [
   "fluence_row",

@@ -1,4 +1,4 @@
-export { BATCH_ENDPOINT, CREDITS_PER_PROFILE, runEnrich } from "./enrich.js";
+export { CREDITS_PER_PROFILE, runEnrich } from "./enrich.js";
 export type {
   BillingCheck,
   DryRunReport,

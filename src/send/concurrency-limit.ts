@@ -51,10 +51,6 @@ export class AimdLimit {
     return Math.floor(this.#limit);
   }
 
-  get max(): number {
-    return this.#max;
-  }
-
   /** How many times the limit was cut. */
   get decreases(): number {
     return this.#decreases;

@@ -15,10 +15,6 @@ export interface Job {
 export class JobQueue {
   readonly #jobs: Job[] = [];
 
-  get size(): number {
-    return this.#jobs.length;
-  }
-
   push(...jobs: Job[]): void {
     this.#jobs.push(...jobs);
   }
