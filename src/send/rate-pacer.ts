@@ -30,10 +30,10 @@ export interface RatePacerOptions {
  * 1%. The pacer's starts are never earlier than their slot (a late timer is absorbed, not passed on), and
  * the preflight /creditos counts as a start (lastStartAt), so the margin only has to cover the spread of
  * arrival times at the server within one window: timers, the store's claim before each send, the network.
- * Measured (BENCHMARKS.md, scenario 4) against a sliding window of exactly --rate: 0% is refused once the
- * window fills, 0.25% and more are not on loopback; 1% of the plans' 60 s window is 600 ms of slack for a
- * real network, at a cost of 1% of the pace. (Before the preflight was counted, 1% was also exactly what
- * paid for the preflight's slot; below it, the 100th batch of the first minute was refused.)
+ * Measured (BENCHMARKS.md, scenario 4, 2026-12-02 07:33) against sliding windows of exactly --rate: 1%
+ * refused nothing at 60 s or 10 s windows; 0.25% and 0.5% refused nothing at 60 s but once each at 10 s
+ * (25 and 50 ms of slack); 0% was refused at both. 1% of the plans' 60 s window is 600 ms of slack for a
+ * real network's spread, at a cost of 1% of the pace.
  */
 export const RATE_MARGIN = 0.01;
 
