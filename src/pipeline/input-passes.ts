@@ -111,12 +111,14 @@ export async function planPass(args: PlanPassArgs): Promise<PlanPassResult> {
       if (stored.has(row.person.fp)) result.fromStore++;
       else toSend.push({ ...row.person, seq: row.record.row });
     }
-    args.ledger.addQueued(toSend);
-    if (toSend.length > 0) args.onQueued?.();
+    // Speculation ends (its temp files removed) before these people are queued, so nothing is sent
+    // while a half-written output exists: a run killed mid-send leaves only its locks.
     if (speculative && !(await writeKnownChunk(chunk, stored, firsts, speculative))) {
       await speculative.out.abort();
       speculative = undefined;
     }
+    args.ledger.addQueued(toSend);
+    if (toSend.length > 0) args.onQueued?.();
   }
   result.written = speculative !== undefined;
   return result;

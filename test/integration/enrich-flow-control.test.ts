@@ -73,7 +73,7 @@ describe("fluence enrich: as many in flight as the server copes with", () => {
 });
 
 describe("fluence enrich: a server that throttles everything", () => {
-  it("gives up in bounded time with every row retryable and exit 5, sending only the first batch's attempts", async () => {
+  it("gives up in bounded time with every row retryable and exit 5, retrying only the batches already out", async () => {
     const s = setup();
     // One token, spent by the preflight /creditos; the bucket refills once every ten minutes.
     const { sandbox, env } = await s.sandbox({ gateway: { burst: 1 }, rateLimit: 1, rateWindowMs: 600_000 });
@@ -90,15 +90,22 @@ describe("fluence enrich: a server that throttles everything", () => {
     const errors = [...errorsById(out).values()];
     expect(errors).toHaveLength(100);
     for (const e of errors) expect(e).toMatchObject({ code: "RATE_LIMITED", retryable: "true" });
-    expect(errors.filter((e) => /gave up after 3 attempts/.test(e.message))).toHaveLength(10);
+    expect(errors.filter((e) => /gave up after 3 attempts/.test(e.message)).length).toBeGreaterThanOrEqual(
+      10,
+    );
     expect(out.summary).toMatchObject({
       stopped: "rate_limited",
       exit_code: 5,
       enriched: 0,
       credits_used: 0,
     });
-    // Three attempts of the first batch; fresh batches were held back while every answer was a 429.
-    expect(sandbox.stats().requests[BATCH]).toBe(3);
+    // Three attempts of the first batch (and of the one or two that left, 10 ms apart, before the first 429
+    // came back); fresh batches were held back while every answer was a 429: 70+ rows were never sent.
+    const requests = sandbox.stats().requests[BATCH] ?? 0;
+    expect(requests).toBeGreaterThanOrEqual(3);
+    expect(requests).toBeLessThanOrEqual(9);
+    expect(errors.filter((e) => /^Not sent/.test(e.message)).length).toBeGreaterThanOrEqual(70);
+    expect(out.summary.batches).toBe(requests);
   });
 
   it("with injected 429s on every answer (docs-shaped, Retry-After: 1) also ends, exit 5, nothing charged", async () => {
@@ -112,10 +119,11 @@ describe("fluence enrich: a server that throttles everything", () => {
     expectEveryRowOnce(rows, out, expect);
     for (const e of errorsById(out).values())
       expect(e).toMatchObject({ code: "RATE_LIMITED", retryable: "true" });
-    expect(out.summary).toMatchObject({ stopped: "rate_limited", retries: 1 });
+    expect(out.summary.stopped).toBe("rate_limited");
     // The first batch twice; a second one may have left before the first 429 came back.
     expect(out.summary.rate_limited).toBeGreaterThanOrEqual(2);
-    expect(out.summary.rate_limited).toBeLessThanOrEqual(3);
+    expect(out.summary.rate_limited).toBeLessThanOrEqual(4);
+    expect(out.summary.retries).toBeLessThanOrEqual(2);
     expect(sandbox.stats().creditsDebited).toBe(0);
   });
 
