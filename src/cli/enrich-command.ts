@@ -223,7 +223,7 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
  * their own beside the cache dir's, never FLUENCE_STORE (a team's shared PostgreSQL store, a cron job's
  * file), so made-up analyses can never be served to a real run.
  */
-export function storePathFor(sandbox: boolean | undefined, env: NodeJS.ProcessEnv = process.env): string {
+function storePathFor(sandbox: boolean | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (!sandbox) return defaultStorePath(env);
   const { FLUENCE_STORE: _real, ...rest } = env;
   return path.join(path.dirname(defaultStorePath(rest)), "sandbox-store.sqlite");

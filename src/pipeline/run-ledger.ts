@@ -53,6 +53,8 @@ export class RunLedger {
   readonly #fail: Statement<[string, string, number, string]>;
   readonly #doubt: Statement<[string]>;
   readonly #resolve: Statement<[{ fps: string }]>;
+  /** Distinct people recorded: progress reads it after every answer, so it is kept, not counted. */
+  #people = 0;
 
   constructor() {
     // An empty name is SQLite's private temporary database: spills to a temp file, removed on close.
@@ -70,7 +72,8 @@ export class RunLedger {
     this.#insertChunk = db.prepare(
       `INSERT INTO people (fp, seq, status, profile)
        SELECT j.value ->> 0, j.value ->> 1, 'queued', j.value ->> 2 FROM json_each(@rows) j WHERE true
-       ON CONFLICT(fp) DO UPDATE SET n = n + 1`,
+       ON CONFLICT(fp) DO UPDATE SET n = n + 1
+       RETURNING n`,
     );
     this.#take = db.prepare(
       `UPDATE people SET status = 'sending'
@@ -96,7 +99,9 @@ export class RunLedger {
   addQueued(entries: PersonEntry[]): void {
     if (entries.length === 0) return;
     const rows = entries.map((e) => [e.fp, e.seq, JSON.stringify(e.profile)]);
-    this.#insertChunk.run({ rows: JSON.stringify(rows) });
+    // A row returned with n = 1 is a person recorded for the first time (a repeat updates n to 2 and up).
+    const counts = this.#insertChunk.pluck().all({ rows: JSON.stringify(rows) }) as number[];
+    for (const n of counts) if (n === 1) this.#people++;
   }
 
   /** Takes the next `limit` queued people in input order and marks them as sending. */
@@ -153,7 +158,7 @@ export class RunLedger {
 
   /** Distinct people recorded to send in this run (whatever their status now). */
   peopleCount(): number {
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM people").get() as { n: number }).n;
+    return this.#people;
   }
 
   close(): void {

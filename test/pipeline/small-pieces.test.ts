@@ -223,3 +223,24 @@ describe("rowErrorInfo", () => {
     expect(rowErrorInfo("MULTIPLE_MATCHES").advice).toContain("contexto_adicional");
   });
 });
+
+describe("RunLedger.peopleCount", () => {
+  it("counts distinct people, repeats within and across chunks once", async () => {
+    const { RunLedger } = await import("../../src/pipeline/run-ledger.js");
+    const ledger = new RunLedger();
+    const profile = { primeiro_nome: "A", ultimo_nome: "B", empresa: "C" };
+    ledger.addQueued([
+      { fp: "x", profile, seq: 1 },
+      { fp: "y", profile, seq: 2 },
+      { fp: "x", profile, seq: 3 },
+    ]);
+    ledger.addQueued([
+      { fp: "y", profile, seq: 4 },
+      { fp: "z", profile, seq: 5 },
+    ]);
+    ledger.addQueued([]);
+    expect(ledger.peopleCount()).toBe(3);
+    expect(ledger.takeQueued(10).map((p) => p.fp)).toEqual(["x", "y", "z"]);
+    ledger.close();
+  });
+});
