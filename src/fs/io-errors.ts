@@ -1,3 +1,4 @@
+import { statfsSync } from "node:fs";
 import path from "node:path";
 import { EXIT } from "../exit-codes.js";
 import { UserError } from "../user-error.js";
@@ -73,11 +74,22 @@ export class IoFailure extends UserError {
 export function ioFailure(error: unknown, where?: { file: string; role: FileRole }): IoFailure | undefined {
   if (error instanceof IoFailure) return error;
   if (error instanceof UserError) return undefined;
-  const trouble = troubleOf((error as { code?: unknown } | null)?.code);
+  let trouble = troubleOf((error as { code?: unknown } | null)?.code);
   if (trouble === undefined) return undefined;
   const osPath = (error as { path?: unknown }).path;
   const file = where?.file ?? (typeof osPath === "string" ? osPath : undefined);
+  // SQLite reports a disk with no byte left as SQLITE_IOERR when it is its shared-memory or WAL file
+  // that cannot grow, not SQLITE_FULL: "check the device" would send the user after the wrong fix.
+  if (trouble === "device" && file !== undefined && noSpaceLeft(file)) trouble = "space";
   return new IoFailure(trouble, where?.role ?? "file", file, { cause: error });
+}
+
+function noSpaceLeft(file: string): boolean {
+  try {
+    return statfsSync(path.dirname(file)).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** ioFailure(error, where), or the error itself when it is not an I/O failure: for `catch` clauses. */

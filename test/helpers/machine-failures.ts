@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -79,6 +79,30 @@ export function dirOn(disk: TinyDisk, name: string): string {
   const dir = path.join(disk.dir, name);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Takes every byte `df` reports free on the filesystem holding `dir` with one file, so its next write
+ * fails with ENOSPC whatever its size. Returns the bytes still free (0 on tmpfs) for the test to assert.
+ */
+export function fillDisk(dir: string): number {
+  const free = () => Number(run("df", ["-B1", "--output=avail", dir]).output.split("\n").at(-1));
+  const fd = openSync(path.join(dir, "filler"), "w");
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let left = free(); left > 0; left -= chunk.length) {
+      try {
+        writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+      } catch (error) {
+        // tmpfs counts in pages: the last partial page may be refused, which is the point.
+        if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
+        throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return free();
 }
 
 /** The unprivileged user that EACCES tests run the CLI as when they run as root (chmod stops no root). */
