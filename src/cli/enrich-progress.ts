@@ -1,5 +1,6 @@
 import ora, { type Ora } from "ora";
 import type { EnrichEvents, EnrichProgress } from "../pipeline/index.js";
+import { STOPS } from "../send/stop-reasons.js";
 import { formatCount, formatDuration } from "./format-units.js";
 import { colorLevel, type TerminalOutput } from "./terminal-output.js";
 
@@ -75,8 +76,13 @@ export function progressDisplay(
       else show(`planned: ${parts.join(", ")}`, true);
     },
     onProgress: (p) => show((tty ? progressBar(p) : progressLine(p)) + backoffNote),
-    onBackoff: (info) => {
-      if (!info.reason.includes("429")) return;
+    onEvent: (event) => {
+      if (event.kind === "stopped") {
+        if (!out.quiet) line(`stopping: ${STOPS[event.reason].why}; letting the batches in flight land`);
+        return;
+      }
+      if (event.kind !== "throttled") return;
+      const info = event;
       backoffNote = `, slowing down after a rate limit (waiting ${formatDuration(info.delayMs)})`;
       const t = now();
       if (broken) return;
@@ -109,18 +115,26 @@ export function progressDisplay(
   };
 }
 
+/** Profiles resolved per minute so far, and the time left at that pace (unknown before any answer). */
+export function paceOf(p: EnrichProgress): { perMinute: number; etaMs: number | undefined } {
+  const resolved = p.peopleDone + p.peopleFailed;
+  const perMinute = p.elapsedMs > 0 ? (resolved / p.elapsedMs) * 60_000 : 0;
+  return { perMinute, etaMs: perMinute > 0 ? ((p.peopleTotal - resolved) / perMinute) * 60_000 : undefined };
+}
+
 export function progressLine(p: EnrichProgress): string {
   const resolved = p.peopleDone + p.peopleFailed;
+  const pace = paceOf(p);
   const parts = [
     `${formatCount(resolved)}/${formatCount(p.peopleTotal)}${p.planning ? "+" : ""} people`,
     `${formatCount(p.enriched)} enriched`,
     `${formatCount(p.peopleFailed)} failed`,
     `${formatCount(p.creditsUsed)} credits`,
-    `${Math.round(p.pacePerMinute)}/min`,
+    `${Math.round(pace.perMinute)}/min`,
     `${p.inFlight} in flight (limit ${p.limit})`,
   ];
-  if (p.etaMs !== undefined && resolved < p.peopleTotal && !p.planning) {
-    parts.push(`ETA ${formatDuration(p.etaMs)}`);
+  if (pace.etaMs !== undefined && resolved < p.peopleTotal && !p.planning) {
+    parts.push(`ETA ${formatDuration(pace.etaMs)}`);
   }
   return parts.join(", ");
 }
@@ -132,10 +146,9 @@ export function progressBar(p: EnrichProgress): string {
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = `[${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}]`;
   const total = `${formatCount(p.peopleTotal)}${p.planning ? "+" : ""}`;
+  const { etaMs } = paceOf(p);
   const eta =
-    p.etaMs !== undefined && resolved < p.peopleTotal && !p.planning
-      ? `ETA ${formatDuration(p.etaMs)}`
-      : "ETA …";
+    etaMs !== undefined && resolved < p.peopleTotal && !p.planning ? `ETA ${formatDuration(etaMs)}` : "ETA …";
   return [
     `${bar} ${formatCount(resolved)}/${total} ${Math.floor(fraction * 100)}%`,
     eta,

@@ -2,12 +2,12 @@ import { Command, CommanderError } from "commander";
 import { FluenceApiError } from "../api/index.js";
 import { EXIT } from "../exit-codes.js";
 import { ioFailure } from "../fs/io-errors.js";
+import { exitForApiError } from "../send/stop-reasons.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
 import { tolerateBrokenStdio } from "./broken-stdio.js";
 import { takeCommandExitCode } from "./command-result.js";
 import { registerEnrichCommand } from "./enrich-command.js";
-import { exitCodeForApiError } from "./exit-code-for-api-error.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 import { registerStoreCommand } from "./store-command.js";
 import { VERSION } from "./version.js";
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`fluence: ${error.message}\n`);
       if (debug && error.requestId) process.stderr.write(`x-amzn-RequestId: ${error.requestId}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
-      return exitCodeForApiError(error);
+      return exitForApiError(error);
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(

@@ -1,7 +1,9 @@
 import type { FluenceClient } from "../api/index.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
-import type { FailedRequest, SendStop } from "../send/send-report.js";
+import type { SendEvent } from "../send/send-events.js";
+import type { FailedRequest } from "../send/send-report.js";
+import type { StopReason } from "../send/stop-reasons.js";
 
 /** Everything `runEnrich` needs; the CLI maps flags onto it. Defaults in DEFAULT_ENRICH_SETTINGS. */
 export interface EnrichOptions {
@@ -64,7 +66,7 @@ export const DEFAULT_ENRICH_SETTINGS = {
   escapeFormulas: "api" as FormulaEscape,
 };
 
-/** A snapshot for progress displays. */
+/** The run's counters after every answer; displays derive pace and ETA from them. */
 export interface EnrichProgress {
   /** Distinct people to send in this run (so far, while `planning`). */
   peopleTotal: number;
@@ -78,10 +80,8 @@ export interface EnrichProgress {
   inFlight: number;
   /** Batches that may be in flight now. */
   limit: number;
+  /** Since the first batch could start (the run's injected clock). */
   elapsedMs: number;
-  /** Profiles resolved per minute so far. */
-  pacePerMinute: number;
-  etaMs: number | undefined;
 }
 
 export interface EnrichPlanInfo {
@@ -97,7 +97,8 @@ export interface EnrichPlanInfo {
 export interface EnrichEvents {
   onPlanned?(plan: EnrichPlanInfo): void;
   onProgress?(progress: EnrichProgress): void;
-  onBackoff?(info: { reason: string; delayMs: number }): void;
+  /** What the send stage did (throttled, overload, retrying, stopped), as data. */
+  onEvent?(event: SendEvent): void;
   onNotice?(message: string): void;
   /** Every failed batch request, as it fails (the CLI prints them under --debug). */
   onRequestFailed?(failure: FailedRequest): void;
@@ -138,7 +139,7 @@ export interface EnrichSummary {
   errors_by_code: Record<string, number>;
   retryable_failures: number;
   billing_check: BillingCheck;
-  stopped: SendStop | null;
+  stopped: StopReason | null;
   /** Why the run stopped early, as one sentence for the user. */
   stop_message: string | null;
   /** Most batches in flight at once. */

@@ -1,42 +1,28 @@
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import {
-  AccessDeniedError,
-  AuthenticationError,
-  DEFAULT_RETRY_POLICY,
-  type FluenceClient,
-  WrongEndpointError,
-  withRetries,
-} from "../api/index.js";
+import { type FluenceApiError, type FluenceClient, withRetries } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
-import { type CsvInput, openCsvInput, resolveColumns } from "../csv/index.js";
-import { EXIT } from "../exit-codes.js";
-import { onExitUndo } from "../fs/exit-cleanup.js";
-import { asStoreFailure } from "../fs/io-errors.js";
-import { lockOutputs } from "../fs/output-lock.js";
-import { CreditGuard } from "../send/credit-guard.js";
-import { FlowControl } from "../send/flow-control.js";
-import { BatchSender } from "../send/send-batches.js";
-import type { SendReport } from "../send/send-report.js";
-import { type Analysis, type OutcomeStore, openStore } from "../store/index.js";
+import { STOPS, stopForApiError } from "../send/stop-reasons.js";
+import type { Analysis } from "../store/index.js";
 import { UserError } from "../user-error.js";
+import {
+  extraColumnsFor,
+  outputSettings,
+  plan,
+  planInfo,
+  type RunContext,
+  send,
+  summarize,
+  write,
+} from "./enrich-steps.js";
 import {
   DEFAULT_ENRICH_SETTINGS,
   type DryRunReport,
   type EnrichEvents,
   type EnrichOptions,
-  type EnrichPlanInfo,
   type EnrichSummary,
 } from "./enrich-types.js";
-import { ExtraColumns } from "./flatten-analise.js";
-import { type PlanPassResult, planPass, writePass } from "./input-passes.js";
 import { resolveOutputPaths } from "./output-paths.js";
-import { OutputWriters } from "./output-writers.js";
-import { RowTally } from "./row-tally.js";
-import { RunLedger } from "./run-ledger.js";
-import { buildSummary, dryRunReport, pendingReason } from "./run-summary.js";
+import { RunResources } from "./run-resources.js";
+import { dryRunReport } from "./run-summary.js";
 
 /** Credits one successfully enriched person costs, per analysis. */
 export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({
@@ -54,213 +40,65 @@ export async function runEnrich(
   options: EnrichOptions,
   events: EnrichEvents = {},
 ): Promise<EnrichSummary | DryRunReport> {
-  const started = Date.now();
-  const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
   const now = options.now ?? Date.now;
+  const startedAt = now();
+  const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
   const analysis: Analysis = options.complete ? "complete" : "basic";
   const paths = resolveOutputPaths({ ...options, format: settings.format });
-  // Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8).
-  const locks = options.dryRun ? undefined : await lockOutputs([paths.enriched, paths.errors, paths.summary]);
-  // The free preflight goes out first: its round trip overlaps opening the input, the store and the plan.
-  // It counts against the rate like any request, so the pacer starts one gap after it.
-  const preflightAt = now();
-  const preflight = readCredits(options.client, events);
-  preflight.catch(() => {});
-
-  const scratchStore = options.storePath === null ? throwAwayStorePath() : undefined;
-  const forgetScratch = scratchStore ? onExitUndo(() => removeStoreFiles(scratchStore)) : undefined;
-  const stopPlanning = new AbortController();
-  let planning: Promise<PlanPassResult> | undefined;
-  let input: CsvInput | undefined;
-  let store: OutcomeStore | undefined;
-  let ledger: RunLedger | undefined;
-  let out: OutputWriters | undefined;
+  const resources = new RunResources(options);
   try {
-    input = await openCsvInput(options.input, options.read);
-    const mapping = resolveColumns(input.info.header, options.mapping);
-    store = await openStore(options.storePath ?? scratchStore!);
-    // A dry run only looks: it neither registers a run nor clears what a killed run left in flight.
-    const run = options.dryRun
-      ? { runId: "", staleInflight: await store.peekStaleInflight(), staleRuns: 0 }
-      : await store.beginRun();
-    if (run.staleInflight > 0) {
-      events.onNotice?.(
-        `A previous run stopped with ${run.staleInflight} profile(s) in flight; they may have been charged without an answer and will be sent again if still needed.`,
-      );
-    }
-    ledger = new RunLedger();
-    const freshSince = settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now();
-    const writerSettings = {
-      enrichedPath: paths.enriched,
-      errorsPath: paths.errors,
-      summaryPath: paths.summary,
-      format: settings.format,
-      delimiter: options.outDelimiter ?? input.info.delimiter,
-      bom: options.bom ?? false,
-      escapeFormulas: settings.escapeFormulas,
+    await resources.lockOutputs(paths);
+    // The free preflight goes out first: its round trip overlaps opening the input, the store and the
+    // plan. It counts against the rate like any request, so the pacer starts one gap after it.
+    const preflightAt = now();
+    const preflight = readCredits(options.client, events);
+    preflight.catch(() => {});
+    await resources.open();
+    const run = await resources.register();
+    if (run.staleInflight > 0) events.onNotice?.(staleNotice(run.staleInflight));
+    const ctx: RunContext = {
+      options,
+      settings,
+      events,
+      now,
+      analysis,
+      perProfile: CREDITS_PER_PROFILE[analysis],
+      paths,
+      resources,
+      run,
+      freshSince: settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now(),
+      writerSettings: outputSettings(options, settings, paths, resources.input.info.delimiter),
+      extraColumns: extraColumnsFor(analysis),
     };
-    // The basic analysis has fixed columns, so a re-run served wholly by the store is written while it
-    // is planned, in one pass. The complete analysis's columns come from the data: they are all known
-    // only once the run has them, so its outputs are written by the second pass.
-    const extraColumns = analysis === "complete" ? new ExtraColumns() : undefined;
-    out =
-      options.dryRun || extraColumns
-        ? undefined
-        : await OutputWriters.open(input.info.header, mapping, writerSettings);
-    let tally = new RowTally();
-
-    let sender: BatchSender | undefined;
-    planning = planPass({
-      input,
-      mapping,
-      ledger,
-      store,
-      analysis,
-      freshSince,
-      ...(out ? { speculative: { out, tally } } : {}),
-      onQueued: () => sender?.wake(),
-      ...(extraColumns
-        ? {
-            onStored: (found) => {
-              for (const o of found) if (o.kind === "ok") extraColumns.add(o.analise);
-            },
-          }
-        : {}),
-      signal: stopPlanning.signal,
-    });
-    // Keep a failed plan pass from going unhandled while the preflight is awaited; it is awaited below.
-    planning.catch(() => {});
+    const sender = { wake: () => {} };
+    const planning = await plan(ctx, () => sender.wake());
     const before = await preflight;
-    const perProfile = CREDITS_PER_PROFILE[analysis];
-
     if (options.dryRun) {
-      const plan = planInfo(await planning, ledger, run.staleInflight);
-      events.onPlanned?.(plan);
-      return dryRunReport({ input: options.input, plan, settings, before, analysis, perProfile, options });
-    }
-
-    const flow = new FlowControl({
-      concurrency: settings.concurrency,
-      maxConcurrency: settings.maxConcurrency,
-      batchSize: settings.batchSize,
-      pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs, lastStartAt: preflightAt },
-      now,
-    });
-    const sendStart = Date.now();
-    const activeLedger = ledger;
-    let planDone = false;
-    sender = new BatchSender({
-      client: options.client,
-      store,
-      ledger,
-      runId: run.runId,
-      analysis,
-      freshSince,
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
-      flow,
-      credits: new CreditGuard({
-        balance: before?.creditos_restantes,
-        maxCredits: options.maxCredits,
-        creditsPerProfile: perProfile,
-      }),
-      signal: options.signal,
-      random: options.random ?? Math.random,
-      now,
-      onBackoff: (info) => events.onBackoff?.(info),
-      onRequestFailed: (failure) => events.onRequestFailed?.(failure),
-      onSettled: (r) => {
-        const elapsedMs = Date.now() - sendStart;
-        const resolved = r.peopleDone + r.peopleFailed;
-        const total = activeLedger.peopleCount();
-        const pace = elapsedMs > 0 ? (resolved / elapsedMs) * 60_000 : 0;
-        events.onProgress?.({
-          peopleTotal: total,
-          planning: !planDone,
-          peopleDone: r.peopleDone,
-          peopleFailed: r.peopleFailed,
-          enriched: r.enriched,
-          creditsUsed: r.creditsUsed,
-          batches: r.batches,
-          inFlight: flow.inflight,
-          limit: flow.limit,
-          elapsedMs,
-          pacePerMinute: pace,
-          etaMs: pace > 0 ? ((total - resolved) / pace) * 60_000 : undefined,
-        });
-      },
-    });
-    const sending = sender.run();
-    // If sending fails (the store gave out), the plan pass must not keep reading and writing.
-    sending.catch(() => stopPlanning.abort());
-    const planned = await planning;
-    planDone = true;
-    sender.planningDone();
-    events.onPlanned?.(planInfo(planned, ledger, run.staleInflight));
-    const report: SendReport = await sending;
-    const peopleToSend = ledger.peopleCount();
-
-    if (!planned.written) {
-      if (extraColumns) for (const analise of ledger.doneAnalyses()) extraColumns.add(analise);
-      tally = new RowTally();
-      out = await OutputWriters.open(input.info.header, mapping, { ...writerSettings, extraColumns });
-      await writePass({
-        input,
-        mapping,
-        ledger,
-        store,
+      const planned = planInfo(await planning.result, ctx);
+      events.onPlanned?.(planned);
+      const { perProfile } = ctx;
+      return dryRunReport({
+        input: options.input,
+        plan: planned,
+        settings,
+        before,
         analysis,
-        freshSince,
-        out,
-        tally,
-        pending: pendingReason(report),
+        perProfile,
+        options,
       });
     }
-    await out!.finish();
-
-    const after = report.batches > 0 && !report.fatal ? await readCredits(options.client, events) : before;
-    const summary = buildSummary({
-      input: options.input,
-      analysis,
-      perProfile,
-      tally,
-      report: peopleToSend > 0 || report.batches > 0 ? report : undefined,
-      flow,
-      before,
-      after,
-      paths,
-      storeLocation: options.storePath === null ? null : store.location,
-      started,
-      staleInFlight: run.staleInflight,
-    });
-    await out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
-    await store.endRun(run.runId);
-    const replaced = await input.replacedNotice();
-    if (replaced) events.onNotice?.(replaced);
-    return summary;
+    const sent = await send(ctx, planning, before, preflightAt, sender);
+    const tally = await write(ctx, sent, planning);
+    return await summarize(ctx, sent, tally, before, startedAt, (client) => readCredits(client, events));
   } catch (error) {
-    stopPlanning.abort();
-    await planning?.catch(() => {});
-    await out?.abort();
-    throw asStoreFailure(error, store?.location ?? options.storePath ?? scratchStore!);
+    throw await resources.failed(error);
   } finally {
-    ledger?.close();
-    await store?.close();
-    await input?.close();
-    if (scratchStore) removeStoreFiles(scratchStore);
-    forgetScratch?.();
-    await locks?.release();
+    await resources.close();
   }
 }
 
-function planInfo(planned: PlanPassResult, ledger: RunLedger, staleInFlight: number): EnrichPlanInfo {
-  return {
-    rows: planned.rows,
-    invalid: planned.invalid,
-    duplicates: planned.duplicates,
-    fromStore: planned.fromStore,
-    peopleToSend: ledger.peopleCount(),
-    staleInFlight,
-  };
+function staleNotice(count: number): string {
+  return `A previous run stopped with ${count} profile(s) in flight; they may have been charged without an answer and will be sent again if still needed.`;
 }
 
 /**
@@ -271,23 +109,14 @@ async function readCredits(client: FluenceClient, events: EnrichEvents): Promise
   try {
     return await withRetries(() => client.credits(), { policy: { retries: 2 } });
   } catch (error) {
-    if (error instanceof AuthenticationError || error instanceof AccessDeniedError) {
-      throw new UserError(error.message, EXIT.auth);
-    }
-    if (error instanceof WrongEndpointError) throw new UserError(error.message, EXIT.usage);
+    const stop = stopForApiError(error as FluenceApiError);
+    if (stop === "auth" || stop === "endpoint")
+      throw new UserError((error as Error).message, STOPS[stop].exit);
     events.onNotice?.(
       `Could not read the credit balance (${(error as Error).message}); going on without it.`,
     );
     return undefined;
   }
-}
-
-function throwAwayStorePath(): string {
-  return path.join(os.tmpdir(), `fluence-run-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
-}
-
-function removeStoreFiles(file: string): void {
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${file}${suffix}`, { force: true });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

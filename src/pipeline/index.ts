@@ -1,3 +1,4 @@
+export { rowErrorInfo } from "../send/row-codes.js";
 export { CREDITS_PER_PROFILE, runEnrich } from "./enrich.js";
 export type {
   BillingCheck,
@@ -9,5 +10,4 @@ export type {
   EnrichSummary,
 } from "./enrich-types.js";
 export { DEFAULT_ENRICH_SETTINGS } from "./enrich-types.js";
-export { rowErrorInfo } from "./row-error-codes.js";
 export { requestsUsed as requestsUsedOf } from "./run-summary.js";

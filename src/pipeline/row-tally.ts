@@ -1,7 +1,7 @@
 import type { CsvRecord } from "../csv/index.js";
+import { rowErrorInfo } from "../send/row-codes.js";
 import type { NewOutcome } from "../store/index.js";
 import type { OutputWriters } from "./output-writers.js";
-import { rowErrorInfo } from "./row-error-codes.js";
 import type { LedgerStatus } from "./run-ledger.js";
 
 /**

@@ -1,6 +1,9 @@
 import Database, { type Statement } from "better-sqlite3";
 import type { ProfileInput } from "../api/types.js";
+import type { PersonEntry, SendLedger } from "../send/send-ledger.js";
 import type { NewOutcome } from "../store/index.js";
+
+export type { PersonEntry };
 
 /**
  * The per-run bookkeeping of the distinct people this run has to send, kept in a private temporary SQLite
@@ -12,12 +15,6 @@ import type { NewOutcome } from "../store/index.js";
  * kept only for this run: code/message/retryable).
  */
 export type LedgerStatus = "queued" | "sending" | "done" | "failed";
-
-export interface PersonEntry {
-  fp: string;
-  profile: ProfileInput;
-  seq: number;
-}
 
 export interface LedgerEntry {
   fp: string;
@@ -44,7 +41,7 @@ interface EntryRow {
   o_message: string | null;
 }
 
-export class RunLedger {
+export class RunLedger implements SendLedger {
   readonly #db: Database.Database;
   readonly #insertChunk: Statement<[{ rows: string }]>;
   readonly #take: Statement<[number]>;

@@ -1,9 +1,10 @@
-import { type FluenceApiError, num, str } from "../api/index.js";
+import { num, str } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
 import type { FlowControl } from "../send/flow-control.js";
 import { RatePacer } from "../send/rate-pacer.js";
-import type { SendReport, SendStop } from "../send/send-report.js";
+import type { SendReport } from "../send/send-report.js";
+import { STOPS, unsentRows } from "../send/stop-reasons.js";
 import type { Analysis } from "../store/index.js";
 import { checkBilling } from "./billing-check.js";
 import type { DEFAULT_ENRICH_SETTINGS, DryRunReport, EnrichPlanInfo, EnrichSummary } from "./enrich-types.js";
@@ -14,52 +15,8 @@ const ASSUMED_BATCH_LATENCY_MS = 17_500;
 
 /** Why the people still queued at the end were not sent, as the code and sentence of their rows. */
 export function pendingReason(report: SendReport | undefined): PendingReason {
-  switch (report?.stop) {
-    case "credits":
-      return {
-        code: "INSUFFICIENT_CREDITS",
-        message:
-          "Not sent: the credit balance ran out. Buy credits, then run again; only these rows are sent.",
-      };
-    case "budget":
-      return {
-        code: "BUDGET_EXCEEDED",
-        message: "Not sent: --max-credits was reached. Raise it, then run again; only these rows are sent.",
-      };
-    case "quota":
-      return {
-        code: "QUOTA_EXCEEDED",
-        message:
-          "Not sent: the API key's request quota for this period is spent. Run again after it resets; only these rows are sent.",
-      };
-    case "rate_limited":
-      return {
-        code: "RATE_LIMITED",
-        message:
-          "Not sent: the API refused every request as rate-limited (HTTP 429). Run again later; only these rows are sent.",
-      };
-    case "auth":
-    case "endpoint": {
-      const fatal = report.fatal as FluenceApiError;
-      return { code: fatal.code, message: fatal.message };
-    }
-    default:
-      return {
-        code: "INTERRUPTED",
-        message: "Not sent: the run was interrupted. Run again; only these rows are sent.",
-      };
-  }
+  return unsentRows(report?.stop ?? "interrupted", report?.fatal);
 }
-
-const EXIT_FOR_STOP: Record<SendStop, number> = {
-  auth: EXIT.auth,
-  endpoint: EXIT.usage,
-  credits: EXIT.credits,
-  budget: EXIT.credits,
-  quota: EXIT.credits,
-  rate_limited: EXIT.retryable,
-  interrupted: EXIT.interrupted,
-};
 
 export function buildSummary(args: {
   input: string;
@@ -72,13 +29,14 @@ export function buildSummary(args: {
   after: CreditsInfo | undefined;
   paths: { enriched: string; errors: string; summary: string };
   storeLocation: string | null;
-  started: number;
+  durationMs: number;
   staleInFlight: number;
+  maxInFlight: number;
 }): EnrichSummary {
   const { tally, report, flow } = args;
   const stop = report?.stop ?? null;
   const balanceAfter = num(args.after?.creditos_restantes) ?? num(report?.lastBilling?.creditos_restantes);
-  const exit = stop !== null ? EXIT_FOR_STOP[stop] : tally.retryableFailures > 0 ? EXIT.retryable : EXIT.ok;
+  const exit = stop !== null ? STOPS[stop].exit : tally.retryableFailures > 0 ? EXIT.retryable : EXIT.ok;
   return {
     input: args.input,
     analysis: args.analysis,
@@ -118,7 +76,7 @@ export function buildSummary(args: {
     }),
     stopped: stop,
     stop_message: stop ? pendingReason(report).message : null,
-    max_in_flight: flow.maxInflight,
+    max_in_flight: args.maxInFlight,
     concurrency_limit: flow.limit,
     rate_per_minute: Math.round(flow.pacer.ratePerMinute * 10) / 10,
     latency_ms: flow.latency.summary(),
@@ -126,7 +84,7 @@ export function buildSummary(args: {
     batch_sizes: report?.batchSizes ?? {},
     failed_requests: report?.failedRequests ?? [],
     failed_request_count: report?.failedRequestCount ?? 0,
-    duration_ms: Date.now() - args.started,
+    duration_ms: args.durationMs,
     exit_code: exit,
     outputs: args.paths,
     store: args.storeLocation,

@@ -1,25 +1,22 @@
 import {
-  AccessDeniedError,
-  AuthenticationError,
   BadRequestError,
   backoffDelayMs,
   type FluenceApiError,
   GatewayTimeoutError,
   InsufficientCreditsError,
   num,
-  QuotaExceededError,
   RateLimitError,
-  WrongEndpointError,
 } from "../api/index.js";
 import type { BatchOutcome } from "../api/types.js";
-import { rowErrorInfo } from "../pipeline/row-error-codes.js";
-import type { PersonEntry } from "../pipeline/run-ledger.js";
 import { ENDPOINT_OF, type NewOutcome } from "../store/index.js";
 import { signalOf } from "./answer-signal.js";
 import type { FlightTicket } from "./flow-control.js";
 import type { Job, JobQueue } from "./job-queue.js";
-import type { SendContext } from "./send-batches.js";
-import { emptyReport, FAILED_REQUESTS_KEPT, type SendReport, type SendStop } from "./send-report.js";
+import { rowErrorInfo } from "./row-codes.js";
+import type { SendContext } from "./send-context.js";
+import type { PersonEntry } from "./send-ledger.js";
+import { emptyReport, FAILED_REQUESTS_KEPT, type SendReport } from "./send-report.js";
+import { STOPS, type StopReason, type StopRecord, stopForApiError } from "./stop-reasons.js";
 
 /**
  * What each answer to a batch request means: outcomes committed to the store, people to retry (with
@@ -34,9 +31,12 @@ export class BatchAnswers {
   #lastHealthyAt = Number.NEGATIVE_INFINITY;
   #throttled = false;
 
-  constructor(ctx: SendContext, retries: JobQueue) {
+  readonly #inFlight: () => number;
+
+  constructor(ctx: SendContext, retries: JobQueue, inFlight: () => number) {
     this.#ctx = ctx;
     this.#retries = retries;
+    this.#inFlight = inFlight;
     this.#endpoint = `/${ENDPOINT_OF[ctx.analysis]}`;
   }
 
@@ -93,10 +93,15 @@ export class BatchAnswers {
   async failed(job: Job, ticket: FlightTicket, error: FluenceApiError): Promise<void> {
     const ctx = this.#ctx;
     const signal = signalOf(error);
+    const limitBefore = ctx.flow.limit;
     const pause = ctx.flow.answered(ticket, signal, {
       retryAfterMs: error instanceof RateLimitError ? error.retryAfterMs : undefined,
       gatewayTimeout: error instanceof GatewayTimeoutError,
+      inflight: this.#inFlight(),
     });
+    if (signal === "overload" && ctx.flow.limit < limitBefore) {
+      ctx.onEvent?.({ kind: "overload", code: error.code, limit: ctx.flow.limit });
+    }
     this.#recordFailure(job, error);
     const fps = job.people.map((p) => p.fp);
     // The release is issued now (both stores run statements in the order given, so a retry's claim
@@ -127,12 +132,9 @@ export class BatchAnswers {
       return;
     }
     ctx.credits.settle(n, 0, undefined);
-    if (error instanceof AuthenticationError || error instanceof AccessDeniedError) {
-      this.#stop("auth", error, fps);
-    } else if (error instanceof WrongEndpointError) {
-      this.#stop("endpoint", error, fps);
-    } else if (error instanceof QuotaExceededError) {
-      this.#stop("quota", error, fps);
+    const stop = stopForApiError(error);
+    if (stop !== undefined) {
+      this.#stop(stop, error, fps);
     } else if (error instanceof BadRequestError) {
       if (n > 1) {
         // One bad row sinks the whole batch: split until it stands alone, so the others still get enriched.
@@ -146,7 +148,7 @@ export class BatchAnswers {
     } else if (error instanceof RateLimitError) {
       this.report.rateLimited++;
       this.#throttled = true;
-      if (pause > 0) ctx.onBackoff?.({ reason: "rate limited by the API (HTTP 429)", delayMs: pause });
+      if (pause > 0) ctx.onEvent?.({ kind: "throttled", delayMs: pause });
       this.#retryLater(job, error.code, error.message, pause);
     } else if (error.retryable) {
       if (error.inDoubt) {
@@ -162,9 +164,13 @@ export class BatchAnswers {
   }
 
   /** Stops the run: nothing more starts; these people go back to the queue to get the stop's reason. */
-  #stop(reason: SendStop, error: FluenceApiError, fps: string[]): void {
-    this.report.stop ??= reason;
-    if (reason === "auth" || reason === "endpoint") this.report.fatal ??= error;
+  #stop(reason: StopReason, error: FluenceApiError | undefined, fps: string[]): void {
+    if (this.report.stop === undefined) {
+      this.report.stop = reason;
+      this.#ctx.onEvent?.({ kind: "stopped", reason });
+    }
+    // The API's own words name the fix for a refused key or endpoint: the unsent rows carry them.
+    if (error && (STOPS[reason] as StopRecord).apiWords) this.report.fatal ??= error;
     this.#ctx.ledger.requeue(fps);
   }
 
@@ -180,12 +186,18 @@ export class BatchAnswers {
       // Every attempt of these people was throttled and nothing succeeded meanwhile: the API is refusing
       // everything. Waiting longer would only stretch the run; the rows are retryable.
       if (code === "RATE_LIMITED" && (job.firstSentAt ?? 0) > this.#lastHealthyAt) {
-        this.report.stop ??= "rate_limited";
+        this.#stop("rate_limited", undefined, []);
       }
       return;
     }
     const delay = Math.max(minDelayMs, backoffDelayMs(job.attempt, ctx.retryPolicy, ctx.random));
-    ctx.onBackoff?.({ reason: `${code}: retrying ${job.people.length} profile(s)`, delayMs: delay });
+    ctx.onEvent?.({
+      kind: "retrying",
+      code,
+      profiles: job.people.length,
+      attempt: job.attempt + 1,
+      delayMs: delay,
+    });
     this.#retries.push({ ...job, attempt: job.attempt + 1, notBefore: ctx.now() + delay });
   }
 

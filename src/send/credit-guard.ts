@@ -1,10 +1,12 @@
+import type { StopReason } from "./stop-reasons.js";
+
 /**
  * Keeps the run inside the balance and the --max-credits budget, counted in credits: a person costs
  * `creditsPerProfile` (1 for the basic analysis, 2 for the complete one) and only on success. In-flight
  * batches are reserved at their full cost; the balance the API reports already counts some of them, which
  * makes the guard cautious while batches are in flight and exact once they land.
  */
-export type StopReason = "credits" | "budget";
+export type CreditStop = Extract<StopReason, "credits" | "budget">;
 
 export interface CreditGuardOptions {
   /** Credits left, from /creditos; undefined when unknown. */
@@ -52,7 +54,7 @@ export class CreditGuard {
   }
 
   /** Why nothing more may be sent, when nothing is in flight that could free room. */
-  stopReason(): StopReason | undefined {
+  stopReason(): CreditStop | undefined {
     if (this.#reserved > 0 || this.allowance() > 0) return undefined;
     const budgetLeft =
       this.#budget === undefined ? Number.POSITIVE_INFINITY : this.#budget - this.#spent - this.#inDoubt;

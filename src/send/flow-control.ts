@@ -21,6 +21,8 @@ export interface AnswerDetail {
   retryAfterMs?: number;
   /** API Gateway gave up waiting for the service (504): a sign the batch is too slow. */
   gatewayTimeout?: boolean;
+  /** Batches in flight as the answer came, itself included (the sender's count); default the ticket's. */
+  inflight?: number;
 }
 
 /** What a started batch carries back to answered(). */
@@ -64,7 +66,6 @@ export class FlowControl {
   readonly #aimd: AimdLimit;
   readonly #auto: boolean;
   readonly #now: () => number;
-  #inflight = 0;
   #maxInflight = 0;
 
   constructor(options: FlowControlOptions) {
@@ -85,10 +86,6 @@ export class FlowControl {
     return this.#auto ? Math.min(learned, this.#littleNeed() ?? learned) : learned;
   }
 
-  get inflight(): number {
-    return this.#inflight;
-  }
-
   get maxInflight(): number {
     return this.#maxInflight;
   }
@@ -98,12 +95,14 @@ export class FlowControl {
     return this.#aimd.decreases;
   }
 
-  /** Records a start; the ticket goes back with the answer. */
-  started(size: number): FlightTicket {
+  /**
+   * Records a start; the ticket goes back with the answer. `inflight` is the sender's count (p-limit's
+   * active count, this batch included): the one place batches in flight are counted.
+   */
+  started(size: number, inflight: number): FlightTicket {
     this.pacer.start();
-    this.#inflight++;
-    this.#maxInflight = Math.max(this.#maxInflight, this.#inflight);
-    return { startedAt: this.#now(), inflight: this.#inflight, size };
+    this.#maxInflight = Math.max(this.#maxInflight, inflight);
+    return { startedAt: this.#now(), inflight, size };
   }
 
   /**
@@ -111,8 +110,6 @@ export class FlowControl {
    * in ms, or 0.
    */
   answered(ticket: FlightTicket, signal: AnswerSignal, detail: AnswerDetail = {}): number {
-    const inflight = this.#inflight;
-    this.#inflight = Math.max(0, this.#inflight - 1);
     const now = this.#now();
     if (signal === "healthy") {
       if (detail.latencyMs !== undefined) this.latency.add(detail.latencyMs);
@@ -122,7 +119,7 @@ export class FlowControl {
       return 0;
     }
     if (signal === "neutral") return 0;
-    this.#aimd.onOverload(ticket.startedAt, inflight, now);
+    this.#aimd.onOverload(ticket.startedAt, detail.inflight ?? ticket.inflight, now);
     if (detail.gatewayTimeout) this.sizer.onGatewayTimeout(ticket.size);
     return signal === "throttled" ? this.pacer.onThrottled(ticket.startedAt, detail.retryAfterMs) : 0;
   }

@@ -1,4 +1,4 @@
-import type { PersonEntry } from "../pipeline/run-ledger.js";
+import type { PersonEntry } from "./send-ledger.js";
 
 /** People to send together, and how often they were sent already. */
 export interface Job {

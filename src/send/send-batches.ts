@@ -1,40 +1,20 @@
 import pLimit, { type LimitFunction } from "p-limit";
-import { FluenceApiError as ApiErrorClass, type FluenceClient, type RetryPolicy } from "../api/index.js";
+import { FluenceApiError as ApiErrorClass } from "../api/index.js";
 import type { BatchOutcome } from "../api/types.js";
-import type { RunLedger } from "../pipeline/run-ledger.js";
-import type { Analysis, OutcomeStore } from "../store/index.js";
 import { BatchAnswers } from "./batch-answers.js";
-import type { CreditGuard } from "./credit-guard.js";
-import type { FlightTicket, FlowControl } from "./flow-control.js";
+import type { FlightTicket } from "./flow-control.js";
 import { type Job, JobQueue } from "./job-queue.js";
+import type { SendContext } from "./send-context.js";
 import type { SendReport } from "./send-report.js";
+import type { StopReason } from "./stop-reasons.js";
 
-export interface SendContext {
-  client: FluenceClient;
-  store: OutcomeStore;
-  ledger: RunLedger;
-  runId: string;
-  analysis: Analysis;
-  freshSince: number;
-  retryPolicy: RetryPolicy;
-  flow: FlowControl;
-  credits: CreditGuard;
-  signal?: AbortSignal | undefined;
-  random: () => number;
-  now: () => number;
-  /** After every answer. */
-  onSettled?: (report: SendReport) => void;
-  onBackoff?: (info: { reason: string; delayMs: number }) => void;
-  /** Every failed request, as it fails (for --debug). */
-  onRequestFailed?: (failure: SendReport["failedRequests"][number]) => void;
-}
+export type { SendContext } from "./send-context.js";
 
 /** How long to wait before asking again for people another live run holds in flight. */
 const BUSY_RECHECK_MS = 1000;
 
 /**
- * Sends every queued person in batches: paced, as many in flight as flow control allows (enforced by
- * p-limit), retried, each batch's outcomes committed to the store as soon as it lands. Per-row failures
+ * Sends every queued person in batches: paced, as many in flight as flow control allows, retried, each batch's outcomes committed to the store as soon as it lands. Per-row failures
  * end up in the ledger; nothing here throws for an API outcome. The plan pass may still be filling the
  * queue while this runs: call wake() when it adds people and planningDone() when it has finished.
  */
@@ -43,8 +23,11 @@ export class BatchSender {
   readonly #retries = new JobQueue();
   readonly #answers: BatchAnswers;
   readonly #report: SendReport;
+  /**
+   * The one count and the one enforcer of batches in flight: p-limit (the stack's choice). Flow control
+   * decides the number (gate.concurrency); a batch counts from its enqueue to its answer's bookkeeping.
+   */
   readonly #gate: LimitFunction;
-  readonly #inFlight = new Set<Promise<void>>();
   #planning = true;
   #batchSeq = 0;
   #wake: (() => void) | undefined;
@@ -53,7 +36,7 @@ export class BatchSender {
 
   constructor(ctx: SendContext) {
     this.#ctx = ctx;
-    this.#answers = new BatchAnswers(ctx, this.#retries);
+    this.#answers = new BatchAnswers(ctx, this.#retries, () => this.inFlight);
     this.#report = this.#answers.report;
     this.#gate = pLimit(Math.max(1, ctx.flow.limit));
   }
@@ -67,6 +50,11 @@ export class BatchSender {
   planningDone(): void {
     this.#planning = false;
     this.#wake?.();
+  }
+
+  /** Batches sent and not yet answered. */
+  get inFlight(): number {
+    return this.#gate.activeCount;
   }
 
   get report(): SendReport {
@@ -83,7 +71,7 @@ export class BatchSender {
       signal?.removeEventListener("abort", onAbort);
     }
     if (this.#abort !== undefined) throw this.#abort;
-    if (signal?.aborted && this.#report.stop === undefined) this.#report.stop = "interrupted";
+    if (signal?.aborted && this.#report.stop === undefined) this.#stop("interrupted");
     // Whatever was not sent goes back to the queue; the writer gives those rows the stop's reason.
     this.#ctx.ledger.requeue(this.#retries.drain().map((p) => p.fp));
     return this.#report;
@@ -96,8 +84,9 @@ export class BatchSender {
   async #loop(): Promise<void> {
     for (;;) {
       if (this.#stopping()) {
-        await Promise.all(this.#inFlight);
-        return;
+        if (this.inFlight === 0) return;
+        await this.#idle(Number.POSITIVE_INFINITY);
+        continue;
       }
       this.#gate.concurrency = Math.max(1, this.#ctx.flow.limit);
       if (this.#gate.activeCount >= this.#gate.concurrency) {
@@ -115,7 +104,7 @@ export class BatchSender {
         continue;
       }
       if (next === undefined) {
-        if (this.#inFlight.size === 0 && !this.#planning) return;
+        if (this.inFlight === 0 && !this.#planning) return;
         await this.#idle(Number.POSITIVE_INFINITY);
         continue;
       }
@@ -135,8 +124,8 @@ export class BatchSender {
     const allowance = this.#ctx.credits.allowance();
     if (allowance <= 0) {
       // Batches in flight may free credits (pay per success); with none, nothing ever will.
-      if (this.#inFlight.size > 0) return Number.POSITIVE_INFINITY;
-      this.#report.stop = this.#ctx.credits.stopReason() ?? "credits";
+      if (this.inFlight > 0) return Number.POSITIVE_INFINITY;
+      this.#stop(this.#ctx.credits.stopReason() ?? "credits");
       return undefined;
     }
     const size = Math.min(this.#ctx.flow.sizer.size, allowance);
@@ -186,22 +175,22 @@ export class BatchSender {
       return;
     }
     const sent: Job = { ...job, people, firstSentAt: job.firstSentAt ?? ctx.now() };
-    const ticket = ctx.flow.started(people.length);
+    // Counted now, not when p-limit runs it: the pacer must see this start before the loop's next turn.
+    const ticket = ctx.flow.started(people.length, this.inFlight + 1);
     ctx.credits.reserve(people.length);
-    const task = this.#gate(() => this.#exchange(sent, ticket))
+    this.#gate(() => this.#exchange(sent, ticket))
       .catch((failure: unknown) => {
         this.#abort ??= failure;
       })
-      .finally(() => {
-        this.#inFlight.delete(task);
-        this.#wake?.();
-      });
-    this.#inFlight.add(task);
+      // p-limit's own bookkeeping of the batch runs ticks before this (it awaits the result directly):
+      // the loop woken here already sees the active count without it.
+      .finally(() => this.#wake?.());
   }
 
   async #exchange(job: Job, ticket: FlightTicket): Promise<void> {
     const ctx = this.#ctx;
-    // p-limit runs this a turn later: a stop decided meanwhile (a spent quota) still holds it back.
+    // p-limit starts a function a microtask after counting it: an answer handled in between may have
+    // stopped the run (a spent quota), and then this batch must not go out.
     if (this.#stopping()) {
       ctx.flow.answered(ticket, "neutral");
       ctx.credits.settle(job.people.length, 0, undefined);
@@ -230,6 +219,11 @@ export class BatchSender {
       return;
     }
     await this.#answers.landed(job, ticket, outcome);
+  }
+
+  #stop(reason: StopReason): void {
+    this.#report.stop ??= reason;
+    this.#ctx.onEvent?.({ kind: "stopped", reason });
   }
 
   #idle(ms: number): Promise<void> {

@@ -1,19 +1,6 @@
 import type { FluenceApiError } from "../api/index.js";
 import type { BillingInfo } from "../api/types.js";
-import type { StopReason } from "./credit-guard.js";
-
-/** Why a run stopped starting batches before its queue was empty. */
-export type SendStop =
-  | StopReason
-  /** The key's request quota for the period is spent (429 Limit Exceeded). */
-  | "quota"
-  /** A batch used every retry on 429s without one healthy answer meanwhile: the API refuses everything. */
-  | "rate_limited"
-  | "interrupted"
-  /** The key or the plan was refused. */
-  | "auth"
-  /** The endpoint does not exist at the base URL. */
-  | "endpoint";
+import type { StopReason } from "./stop-reasons.js";
 
 /** One request that failed, for the summary and for support (the gateway's request id). */
 export interface FailedRequest {
@@ -53,7 +40,7 @@ export interface SendReport {
   failedRequestCount: number;
   firstBilling: BillingInfo | undefined;
   lastBilling: BillingInfo | undefined;
-  stop: SendStop | undefined;
+  stop: StopReason | undefined;
   fatal: FluenceApiError | undefined;
 }
 

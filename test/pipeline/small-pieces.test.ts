@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkBilling } from "../../src/pipeline/billing-check.js";
 import { ExtraColumns, flattenAnalise } from "../../src/pipeline/flatten-analise.js";
 import { resolveOutputPaths } from "../../src/pipeline/output-paths.js";
-import { rowErrorInfo } from "../../src/pipeline/row-error-codes.js";
+import { rowErrorInfo } from "../../src/send/row-codes.js";
 import { UserError } from "../../src/user-error.js";
 
 describe("flattenAnalise", () => {

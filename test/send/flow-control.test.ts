@@ -19,7 +19,7 @@ describe("FlowControl", () => {
     // Before any answer the ceiling holds; the pacer spaces the starts.
     expect(flow.limit).toBe(DEFAULT_MAX_CONCURRENCY);
     for (let i = 0; i < 20; i++) {
-      const ticket = flow.started(10);
+      const ticket = flow.started(10, 1);
       flow.answered(ticket, "healthy", { latencyMs: 16_000 + (i % 4) * 1000 });
     }
     // p90 of 16-19 s is 19 s: 99/min x 19 s x 1.1 + 1 = 36.
@@ -30,7 +30,7 @@ describe("FlowControl", () => {
 
   it("needs few in flight when latency is short", () => {
     const flow = new FlowControl({ concurrency: "auto", batchSize: 10, pacer: { ratePerMinute: 100 } });
-    flow.answered(flow.started(10), "healthy", { latencyMs: 1500 });
+    flow.answered(flow.started(10, 1), "healthy", { latencyMs: 1500 });
     expect(flow.limit).toBe(4); // 1.65/s x 1.5 s x 1.1 = 2.7 -> 3, +1
   });
 
@@ -43,9 +43,9 @@ describe("FlowControl", () => {
       now: c.now,
     });
     expect(flow.limit).toBe(8);
-    const tickets = Array.from({ length: 8 }, () => flow.started(10));
+    const tickets = Array.from({ length: 8 }, (_, i) => flow.started(10, i + 1));
     c.advance(10);
-    flow.answered(tickets[0]!, "overload");
+    flow.answered(tickets[0]!, "overload", { inflight: 8 });
     expect(flow.limit).toBe(6);
     expect(flow.maxInflight).toBe(8);
   });
@@ -58,14 +58,14 @@ describe("FlowControl", () => {
       pacer: { ratePerMinute: 100, margin: 0 },
       now: c.now,
     });
-    const a = flow.started(10);
-    const b = flow.started(10);
+    const a = flow.started(10, 1);
+    const b = flow.started(10, 2);
     c.advance(5);
-    flow.answered(a, "throttled");
+    flow.answered(a, "throttled", { inflight: 2 });
     expect(flow.pacer.ratePerMinute).toBeCloseTo(70, 5);
     expect(flow.limitDecreases).toBe(1);
-    flow.answered(b, "overload", { gatewayTimeout: true });
-    const d = flow.started(10);
+    flow.answered(b, "overload", { gatewayTimeout: true, inflight: 1 });
+    const d = flow.started(10, 1);
     c.advance(5);
     flow.answered(d, "overload", { gatewayTimeout: true });
     expect(flow.sizer.size).toBe(5);
@@ -73,7 +73,7 @@ describe("FlowControl", () => {
 
   it("neutral answers change nothing", () => {
     const flow = new FlowControl({ concurrency: "auto", batchSize: 10, pacer: { ratePerMinute: 100 } });
-    flow.answered(flow.started(10), "neutral");
+    flow.answered(flow.started(10, 1), "neutral");
     expect(flow.limit).toBe(DEFAULT_MAX_CONCURRENCY);
     expect(flow.latency.count).toBe(0);
   });

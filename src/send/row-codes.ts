@@ -1,13 +1,16 @@
+import { STOP_REASONS, STOPS, type StopRecord } from "./stop-reasons.js";
+
 /**
  * Every code a row can end with in the errors file, whether it is worth retrying, and what the user
- * should do about it. Codes the API invents later are shown as they come, as terminal.
+ * should do about it. The codes of rows a stop left unsent come from the stop table; codes the API
+ * invents later are shown as they come, as terminal.
  */
 export interface RowErrorInfo {
   retryable: boolean;
   advice: string;
 }
 
-const KNOWN: Record<string, RowErrorInfo> = {
+const ROW_CODES: Record<string, RowErrorInfo> = {
   INVALID_ROW: { retryable: false, advice: "fill in the empty required fields or fix the row's columns" },
   PROFILE_NOT_FOUND: { retryable: false, advice: "check the spelling of the name and company" },
   MULTIPLE_MATCHES: {
@@ -24,30 +27,23 @@ const KNOWN: Record<string, RowErrorInfo> = {
     retryable: false,
     advice: "your plan cannot use this endpoint; upgrade the plan (the message names where)",
   },
-  AUTH_FAILED: { retryable: false, advice: "check FLUENCE_API_KEY or --api-key-file" },
-  WRONG_ENDPOINT: {
-    retryable: false,
-    advice: "check --base-url or FLUENCE_BASE_URL (a missing or extra /prod)",
-  },
-  RATE_LIMITED: { retryable: true, advice: "run again later, or lower --rate" },
   SERVER_ERROR: { retryable: true, advice: "the API failed; run again later" },
   NETWORK_ERROR: { retryable: true, advice: "check the connection and run again" },
   TIMEOUT: { retryable: true, advice: "run again, or raise --timeout" },
   PROTOCOL_ERROR: { retryable: true, advice: "the API answered something unreadable; run again" },
-  INSUFFICIENT_CREDITS: { retryable: true, advice: "buy credits, then run again: only these rows are sent" },
-  QUOTA_EXCEEDED: {
-    retryable: true,
-    advice:
-      "the key's request quota for the period is spent; run again after it resets: only these rows are sent",
-  },
-  BUDGET_EXCEEDED: {
-    retryable: true,
-    advice: "raise --max-credits, then run again: only these rows are sent",
-  },
-  INTERRUPTED: { retryable: true, advice: "run again: only these rows are sent" },
   STORE_MISSING: { retryable: true, advice: "the stored result vanished during the run; run again" },
 };
 
+for (const reason of STOP_REASONS) {
+  const stop: StopRecord = STOPS[reason];
+  ROW_CODES[stop.rowCode] = {
+    retryable: stop.retryable,
+    advice: stop.retryable ? `${stop.fix}: only these rows are sent` : stop.fix,
+  };
+}
+
 export function rowErrorInfo(code: string): RowErrorInfo {
-  return KNOWN[code] ?? { retryable: false, advice: "see the fluence_error column" };
+  return Object.hasOwn(ROW_CODES, code)
+    ? ROW_CODES[code]!
+    : { retryable: false, advice: "see the fluence_error column" };
 }

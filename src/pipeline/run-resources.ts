@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type ColumnMapping, type CsvInput, openCsvInput, resolveColumns } from "../csv/index.js";
+import { onExitUndo } from "../fs/exit-cleanup.js";
+import { asStoreFailure } from "../fs/io-errors.js";
+import { lockOutputs } from "../fs/output-lock.js";
+import { type OutcomeStore, openStore } from "../store/index.js";
+import type { EnrichOptions } from "./enrich-types.js";
+import type { OutputPaths } from "./output-paths.js";
+import type { OutputWriters } from "./output-writers.js";
+import { RunLedger } from "./run-ledger.js";
+
+/** The run as registered in the store: its id, and what a killed run left in flight. */
+export interface RunRegistration {
+  runId: string;
+  staleInflight: number;
+}
+
+/**
+ * Everything one run holds open (output locks, the input, the store, the run's ledger, the outputs being
+ * written), opened in that order and closed together, once, whatever happened in between.
+ */
+export class RunResources {
+  readonly #options: EnrichOptions;
+  #scratchStore: string | undefined;
+  #forgetScratch: (() => void) | undefined;
+  #locks: { release(): Promise<void> } | undefined;
+  #input: CsvInput | undefined;
+  #mapping: ColumnMapping | undefined;
+  #store: OutcomeStore | undefined;
+  #ledger: RunLedger | undefined;
+  /** The outputs being written, if any: aborted (temp files removed) when the run fails. */
+  out: OutputWriters | undefined;
+  /** Stops the plan pass between chunks when the run fails elsewhere. */
+  readonly stopPlanning = new AbortController();
+  /** The plan pass, once started: a failed run waits for it to stop before closing what it reads. */
+  planning: Promise<unknown> | undefined;
+
+  constructor(options: EnrichOptions) {
+    this.#options = options;
+  }
+
+  /** Before anything is read or sent: a run overlapping another on the same outputs stops here (exit 8). */
+  async lockOutputs(paths: OutputPaths): Promise<void> {
+    if (!this.#options.dryRun) this.#locks = await lockOutputs([paths.enriched, paths.errors, paths.summary]);
+  }
+
+  /** Opens the input, resolves its columns, opens the store and the run's ledger. */
+  async open(): Promise<void> {
+    const options = this.#options;
+    if (options.storePath === null) {
+      // --no-store: a throw-away store for this run, removed at the end (and at exit, if killed).
+      const scratch = throwAwayStorePath();
+      this.#scratchStore = scratch;
+      this.#forgetScratch = onExitUndo(() => removeStoreFiles(scratch));
+    }
+    this.#input = await openCsvInput(options.input, options.read);
+    this.#mapping = resolveColumns(this.#input.info.header, options.mapping);
+    this.#store = await openStore(options.storePath ?? this.#scratchStore!);
+    this.#ledger = new RunLedger();
+  }
+
+  get input(): CsvInput {
+    return this.#input!;
+  }
+
+  get mapping(): ColumnMapping {
+    return this.#mapping!;
+  }
+
+  get store(): OutcomeStore {
+    return this.#store!;
+  }
+
+  get ledger(): RunLedger {
+    return this.#ledger!;
+  }
+
+  /** Where outcomes are kept between runs, or null with --no-store. */
+  get storeLocation(): string | null {
+    return this.#options.storePath === null ? null : this.store.location;
+  }
+
+  /** Registers the run; a dry run only looks (it neither registers nor clears what a killed run left). */
+  async register(): Promise<RunRegistration> {
+    if (this.#options.dryRun) return { runId: "", staleInflight: await this.store.peekStaleInflight() };
+    return this.store.beginRun();
+  }
+
+  /** The run failed: nothing more is read or written; the error as the user should read it. */
+  async failed(error: unknown): Promise<unknown> {
+    this.stopPlanning.abort();
+    await this.planning?.catch(() => {});
+    await this.out?.abort();
+    return asStoreFailure(error, this.#store?.location ?? this.#options.storePath ?? this.#scratchStore!);
+  }
+
+  async close(): Promise<void> {
+    this.#ledger?.close();
+    await this.#store?.close();
+    await this.#input?.close();
+    if (this.#scratchStore) removeStoreFiles(this.#scratchStore);
+    this.#forgetScratch?.();
+    await this.#locks?.release();
+  }
+}
+
+function throwAwayStorePath(): string {
+  return path.join(os.tmpdir(), `fluence-run-${process.pid}-${randomBytes(6).toString("hex")}.sqlite`);
+}
+
+function removeStoreFiles(file: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${file}${suffix}`, { force: true });
+}
