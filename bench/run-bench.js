@@ -16,6 +16,7 @@ import { cappedSection, measureCapped } from "./scenario-capped.mjs";
 import { cpuSection } from "./scenario-cpu.mjs";
 import { measureRealLatency, measureScaled, realLatencySection, scaledSection } from "./scenario-latency.mjs";
 import { localOverheadSection, measureLocalOverhead } from "./scenario-local-overhead.mjs";
+import { measureMicro, microSection } from "./scenario-micro.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
 import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
@@ -36,6 +37,7 @@ const SETTINGS = {
     s5: { rows: 100 },
     s6: { sizes: [100_000, 1_000_000], runs: 3 },
     s8: { rows: 100_000, runs: 3 },
+    s9: { lookupRows: 1_000_000, csvRows: 200_000 },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -45,6 +47,7 @@ const SETTINGS = {
     s5: { rows: 100 },
     s6: { sizes: [10_000, 100_000], runs: 1 },
     s8: { rows: 10_000, runs: 1 },
+    s9: { lookupRows: 100_000, csvRows: 20_000 },
   },
 };
 
@@ -57,6 +60,7 @@ const TITLES = {
   6: "6. Local overhead: a re-run served from the store vs a bare CSV pass",
   7: "7. CPU of the send-stage runs",
   8: "8. A re-run served from a PostgreSQL store on loopback vs the same from SQLite (100,000 rows)",
+  9: "9. Micro: the SQLite store's lookup of 1,000,000 fingerprints; a CSV read + write of 200,000 rows",
 };
 
 const startedAt = new Date();
@@ -153,6 +157,12 @@ async function main() {
     await attempt(8, async () => {
       const m = await measurePostgresRerun({ ...set.s8, cpuProfDir, log });
       sections.set(8, postgresSection(m));
+    });
+  }
+
+  if (want.has(9)) {
+    await attempt(9, async () => {
+      sections.set(9, microSection(await measureMicro({ ...set.s9, log })));
     });
   }
 

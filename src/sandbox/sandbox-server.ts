@@ -32,11 +32,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats = new StatsRecorder();
   const ledger = new Ledger(options.credits);
   const timers = new TimerSet();
+  const now = options.now ?? (() => performance.now());
   const quota = new QuotaBook((key) => gateway?.quota ?? knownPlan(key).monthlyQuota);
   const gate: Gate = gateway
-    ? usagePlanGate(new TokenBucketLimiter(rateLimit, rateWindowMs, gateway.burst), quota, stats)
-    : slidingWindowGate(new SlidingWindowLimiter(rateLimit, rateWindowMs), stats, rateLimit, rateWindowMs);
-  const startedAt = Date.now();
+    ? usagePlanGate(new TokenBucketLimiter(rateLimit, rateWindowMs, gateway.burst, now), quota, stats)
+    : slidingWindowGate(new SlidingWindowLimiter(rateLimit, rateWindowMs, now), stats, rateLimit, rateWindowMs);
+  const startedAt = now();
   let unhealthy = options.unhealthy ?? false;
   const sockets = new Set<Socket>();
 
@@ -81,7 +82,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const admission = gate(key);
     if (!admission.ok) return admission.reply;
     if (route.kind === "utility") {
-      const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
+      const uptimeSeconds = Math.floor((now() - startedAt) / 1000);
       const usage = gateway ? { limit: quota.limit(key), used: quota.used(key) } : undefined;
       return handleUtility(route.path, { key, plan, ledger, unhealthy, uptimeSeconds, quota: usage });
     }

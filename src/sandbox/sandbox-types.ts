@@ -72,6 +72,11 @@ export interface SandboxOptions {
   faults?: SandboxFaults;
   /** Seed of the fault and jitter PRNGs: the same seed and request order reproduce a run. Default 1. */
   seed?: number;
+  /**
+   * The clock of the rate limiters (the sliding window, the gateway's token bucket) and of the uptime, in
+   * ms: a test advances it instead of sleeping. Latency is real time either way. Default performance.now.
+   */
+  now?: () => number;
   /** /health and /status answer 503 "degraded". Default false. */
   unhealthy?: boolean;
   /** Receives one line per request: "METHOD /path status ms". Default: no log. */

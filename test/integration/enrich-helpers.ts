@@ -297,14 +297,7 @@ export function keyFragments(key: string, publicText = ""): string[] {
   return fragments;
 }
 
-/** Waits (polling every 10 ms, up to `timeoutMs`) until `check` holds. */
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { until } from "../helpers/wait.js";
 
 /** Registers the cleanup of the scenario each test sets up, and returns the function that sets one up. */
 export function useScenarios(): () => Scenario {

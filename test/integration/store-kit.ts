@@ -101,11 +101,4 @@ export function sqliteFilesIn(dir: string): string[] {
 /** A small deterministic PRNG for kill points: the sandbox's own. */
 export { mulberry32 as seeded } from "../../src/sandbox/sandbox-faults.js";
 
-/** Resolves once `predicate` holds, polling every few ms; rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from "../helpers/wait.js";

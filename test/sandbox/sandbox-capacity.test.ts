@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { elapse, until } from "../helpers/wait.js";
 import { people, post, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
@@ -47,7 +48,7 @@ describe("maxConcurrentBatches", () => {
     const sandbox = await start({ latencyMs: 150, maxConcurrentBatches: 1 });
     const key = sandbox.keys.enterprise;
     const first = post(sandbox, "/crm_basico_batch", key, { profiles: people(1) });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => sandbox.stats().peakBatchConcurrency >= 1, 5000, "the batch to arrive");
     const [single, second] = await Promise.all([
       post(sandbox, "/crm_basico", key, people(1)[0]),
       post(sandbox, "/crm_basico_batch", key, { profiles: people(1) }),

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { manualClock } from "../helpers/wait.js";
 import { get, people, post, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("gateway mode: token bucket", () => {
   it("lets a burst through, then refills at the steady rate; 429 Too Many Requests has no Retry-After", async () => {
-    // 5 per second: one token per 200 ms, on top of a burst of 2. Wide enough margins for a loaded machine.
-    const sandbox = await start({ gateway: { burst: 2 }, rateLimit: 5, rateWindowMs: 1000 });
+    // 5 per second: one token per 200 ms, on top of a burst of 2. On the sandbox's clock, advanced by the test.
+    const clock = manualClock();
+    const sandbox = await start({ gateway: { burst: 2 }, rateLimit: 5, rateWindowMs: 1000, now: clock.now });
     const key = sandbox.keys.enterprise;
     const burst = await Promise.all([0, 1, 2].map(() => get(sandbox, "/health", key)));
     expect(burst.map((reply) => reply.status).sort()).toEqual([200, 200, 429]);
@@ -16,18 +17,19 @@ describe("gateway mode: token bucket", () => {
     expect(refused?.headers.get("retry-after")).toBeNull();
     expect((await get(sandbox, "/health", sandbox.keys.business)).status).toBe(200);
 
-    await sleep(220);
+    clock.advance(200);
     expect((await post(sandbox, "/crm_basico_batch", key, { profiles: people(1) })).status).toBe(200);
     expect((await get(sandbox, "/creditos", key)).status).toBe(429);
-    await sleep(220);
+    clock.advance(200);
     expect((await get(sandbox, "/creditos", key)).status).toBe(200);
     expect(sandbox.stats().rateLimited).toBe(2);
   });
 
   it("refills no further than the burst", async () => {
-    const sandbox = await start({ gateway: { burst: 2 }, rateLimit: 5, rateWindowMs: 1000 });
+    const clock = manualClock();
+    const sandbox = await start({ gateway: { burst: 2 }, rateLimit: 5, rateWindowMs: 1000, now: clock.now });
     const key = sandbox.keys.enterprise;
-    await sleep(500);
+    clock.advance(10_000);
     const replies = await Promise.all([0, 1, 2, 3].map(() => get(sandbox, "/health", key)));
     expect(replies.filter((reply) => reply.status === 429)).toHaveLength(2);
   });

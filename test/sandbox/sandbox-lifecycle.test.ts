@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/index.js";
+import { elapse, until } from "../helpers/wait.js";
 import { get, people, person, post, postRaw, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
@@ -81,7 +82,7 @@ describe("close", () => {
     const sandbox = await startSandbox({ latencyMs: 30_000, credits: 10 });
     const key = sandbox.keys.enterprise;
     const pending = postRaw(sandbox, "/crm_basico_batch", key, { profiles: people(2) });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => sandbox.stats().peakBatchConcurrency >= 1, 5000, "the batch to arrive");
     const started = performance.now();
     await sandbox.close();
     expect(performance.now() - started).toBeLessThan(1000);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { manualClock } from "../helpers/wait.js";
 import { get, people, post, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
 
 describe("rate limit", () => {
   it("answers 429 with Retry-After past the limit, per key, and recovers after the window", async () => {
-    const sandbox = await start({ rateLimit: 3, rateWindowMs: 1000 });
+    const clock = manualClock();
+    const sandbox = await start({ rateLimit: 3, rateWindowMs: 1000, now: clock.now });
     const key = sandbox.keys.enterprise;
     expect((await get(sandbox, "/health", key)).status).toBe(200);
     expect((await post(sandbox, "/crm_basico_batch", key, { profiles: people(2) })).status).toBe(200);
@@ -23,7 +25,7 @@ describe("rate limit", () => {
     expect(stats.profilesReceived).toBe(2);
     expect(stats.faultsInjected.error429).toBe(0);
 
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    clock.advance(1001);
     expect((await get(sandbox, "/health", key)).status).toBe(200);
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type OpenStoreOptions, PostgresStore } from "../../src/store/index.js";
 import { postgresServer, usePostgresDatabase } from "../helpers/postgres-test.js";
+import { elapse } from "../helpers/wait.js";
 
 // PostgreSQL only: a claim is held while its lease, on the server's clock, has not expired; the run's
 // heartbeat renews it. These tests use real, short leases.
@@ -12,8 +13,6 @@ async function open(options: OpenStoreOptions = {}): Promise<PostgresStore> {
   opened.push(store);
   return store;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function leaseLeftMs(table: "runs" | "inflight", where: string, value: string): Promise<number> {
   const admin = await db.admin();
@@ -52,7 +51,7 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
     const otherRun = (await other.beginRun()).runId;
 
     for (let i = 0; i < 4; i++) {
-      await sleep(1_000);
+      await elapse(1_000);
       expect(await other.claim(otherRun, `b${i}`, "basic", ["a", "b"], 0)).toMatchObject({
         claimed: [],
         busy: ["a", "b"],
@@ -62,7 +61,7 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
 
     // The live run dies: no endRun, no more heartbeats.
     await live.close();
-    await sleep(2_000);
+    await elapse(2_000);
     expect(await other.peekStaleInflight()).toBe(2);
     const next = await open(lease);
     expect(await next.beginRun()).toMatchObject({ staleInflight: 2, staleRuns: 1 });
@@ -102,10 +101,10 @@ describe.skipIf(postgresServer === null)("PostgreSQL leases", () => {
     const store = await open({ heartbeatMs: 5 });
     for (let i = 0; i < 20; i++) {
       const { runId } = await store.beginRun();
-      await sleep(i % 7);
+      await elapse(i % 7);
       await store.endRun(runId);
     }
-    await sleep(50);
+    await elapse(50);
     const admin = await db.admin();
     const { rows } = await admin.query("SELECT count(*)::int AS n FROM fluence.runs WHERE ended_at IS NULL");
     expect(rows[0].n).toBe(0);
