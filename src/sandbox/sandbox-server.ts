@@ -36,7 +36,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const quota = new QuotaBook((key) => gateway?.quota ?? knownPlan(key).monthlyQuota);
   const gate: Gate = gateway
     ? usagePlanGate(new TokenBucketLimiter(rateLimit, rateWindowMs, gateway.burst, now), quota, stats)
-    : slidingWindowGate(new SlidingWindowLimiter(rateLimit, rateWindowMs, now), stats, rateLimit, rateWindowMs);
+    : slidingWindowGate(
+        new SlidingWindowLimiter(rateLimit, rateWindowMs, now),
+        stats,
+        rateLimit,
+        rateWindowMs,
+      );
   const startedAt = now();
   let unhealthy = options.unhealthy ?? false;
   const sockets = new Set<Socket>();

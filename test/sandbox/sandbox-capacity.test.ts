@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { elapse, until } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 import { people, post, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();

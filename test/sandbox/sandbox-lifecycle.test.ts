@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/index.js";
-import { elapse, until } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 import { get, people, person, post, postRaw, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
