@@ -59,6 +59,12 @@ export function extraColumnsFor(analysis: Analysis): ExtraColumns | undefined {
   return analysis === "complete" ? new ExtraColumns() : undefined;
 }
 
+/** What both passes over the input read: the rows, their columns, the run's ledger and the store. */
+function passInputs(ctx: RunContext) {
+  const { input, mapping, ledger, store } = ctx.resources;
+  return { input, mapping, ledger, store, analysis: ctx.analysis, freshSince: ctx.freshSince };
+}
+
 /** The plan pass under way, and the tally of rows it may already have written. */
 export interface Planning {
   result: Promise<PlanPassResult>;
@@ -82,12 +88,7 @@ export async function plan(ctx: RunContext, onQueued: () => void): Promise<Plann
   }
   const out = resources.out;
   const result = planPass({
-    input: resources.input,
-    mapping: resources.mapping,
-    ledger: resources.ledger,
-    store: resources.store,
-    analysis: ctx.analysis,
-    freshSince: ctx.freshSince,
+    ...passInputs(ctx),
     ...(out ? { speculative: { out, tally } } : {}),
     onQueued,
     ...(extraColumns
@@ -201,12 +202,7 @@ export async function write(ctx: RunContext, sent: Sent, planning: Planning): Pr
       extraColumns,
     });
     await writePass({
-      input: resources.input,
-      mapping: resources.mapping,
-      ledger: resources.ledger,
-      store: resources.store,
-      analysis: ctx.analysis,
-      freshSince: ctx.freshSince,
+      ...passInputs(ctx),
       out: resources.out,
       tally,
       pending: pendingReason(sent.report),
