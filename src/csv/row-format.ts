@@ -1,29 +1,23 @@
+import { stringify } from "csv-stringify/sync";
 import { type FormulaEscape, neutralizeFormula } from "./formula.js";
 
 export type RowFormatter = (values: string[]) => string;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|-]/g, "\\$&");
-}
+// csv-stringify quotes a cell holding the delimiter, a quote or "\n"; a lone "\r" and edge spaces or tabs
+// (which some readers trim) need quoting too, so the round trips through other readers keep them.
+const ALSO_QUOTED = /^[ \t]|[ \t]$|\r/;
 
-/** Quotes a CSV cell only when needed: delimiter, quote, CR/LF, or leading/trailing space or tab. */
-export function csvCellQuoter(delimiter: string): (value: string) => string {
-  const needsQuotes = new RegExp(`${escapeRegExp(delimiter)}|["\\r\\n]|^[ \\t]|[ \\t]$`);
-  return (value) => (needsQuotes.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-}
-
-/** One CSV line (with "\n"); cells at index >= `escapeFrom` are formula-escaped. */
+/** One CSV line (with "\n") through csv-stringify; cells at index >= `escapeFrom` are formula-escaped. */
 export function csvRowFormatter(delimiter: string, escapeFrom: number): RowFormatter {
-  const quote = csvCellQuoter(delimiter);
+  const options = { delimiter, record_delimiter: "unix", quoted_match: ALSO_QUOTED, eof: true } as const;
   return (values) => {
-    let line = "";
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i]!;
-      if (i > 0) line += delimiter;
-      line += quote(i >= escapeFrom ? neutralizeFormula(value) : value);
-    }
+    const cells =
+      escapeFrom === Number.POSITIVE_INFINITY
+        ? values
+        : values.map((v, i) => (i >= escapeFrom ? neutralizeFormula(v) : v));
+    const line = stringify([cells], options);
     // A lone empty cell would make a blank line, which readers skip: quote it so the row survives.
-    return line === "" ? '""\n' : `${line}\n`;
+    return line === "\n" ? '""\n' : line;
   };
 }
 
