@@ -38,6 +38,7 @@ interface EnrichFlags extends ApiFlags {
   outDelimiter?: string;
   map?: Record<string, string>;
   fullNameColumn?: string;
+  headerRow?: number;
   bom?: boolean;
   escapeFormulas: "all" | "api" | "none";
 }
@@ -131,7 +132,15 @@ export function registerEnrichCommand(program: Command): void {
     .option("--delimiter <char>", "input delimiter (default: detect , ; tab |)", delimiter)
     .option("--out-delimiter <char>", "output delimiter (default: the input's)", delimiter)
     .option("--map <field=Column>", "use this input column for a field (repeatable)", collectMap)
-    .option("--full-name-column <column>", "split a full-name column into first name / rest (heuristic)")
+    .option(
+      "--full-name-column <column>",
+      "split a full-name column into first name / rest (default: detected when there is no surname column)",
+    )
+    .option(
+      "--header-row <n>",
+      "line of the column names (default: the first row naming a person and a company)",
+      intIn(1, 1_000_000),
+    )
     .option("--bom", "start CSV outputs with a UTF-8 BOM so Excel shows accents")
     .addOption(
       new Option("--escape-formulas <which>", "neutralize cells that Excel would run as formulas")
@@ -179,7 +188,7 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       errorsPath: flags.errors,
       summaryPath: flags.summary,
       format: flags.format,
-      read: { encoding: flags.encoding, delimiter: flags.delimiter },
+      read: { encoding: flags.encoding, delimiter: flags.delimiter, headerRow: flags.headerRow },
       mapping: { map: flags.map, fullNameColumn: flags.fullNameColumn },
       outDelimiter: flags.outDelimiter,
       bom: flags.bom,

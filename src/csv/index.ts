@@ -2,9 +2,13 @@
 export {
   type ColumnMapping,
   type ColumnMappingOptions,
+  describeMapping,
   extractProfile,
+  looksLikeHeader,
   resolveColumns,
 } from "./column-mapping.js";
+export { SURNAME_PARTICLES, splitFullName } from "./full-name.js";
+export { HEADER_ALIASES } from "./header-aliases.js";
 export { type CsvOutput, type CsvOutputOptions, createCsvOutput } from "./csv-output.js";
 export { type FormulaEscape, neutralizeFormula } from "./formula.js";
 export {

@@ -3,7 +3,8 @@ import { UserError } from "../user-error.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
 import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
 import { InputFile } from "./input-file.js";
-import { type ParseSource, parseRecords } from "./parse-records.js";
+import { looksLikeHeader } from "./column-mapping.js";
+import { type ParseSource, parseRecords, type RawRecord } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
 import { spoolToTempFile } from "./stdin-spool.js";
 
@@ -12,6 +13,11 @@ export interface CsvReadOptions {
   encoding?: string;
   /** Override ("\t" and "tab" are accepted for a tab). Default: sniffed from the header line. */
   delimiter?: string;
+  /**
+   * --header-row: the 1-based line of the header. Default: the first of the first PREAMBLE_RECORDS
+   * non-blank rows that names a person and a company, else the first non-blank row.
+   */
+  headerRow?: number;
 }
 
 export interface CsvInputInfo {
@@ -24,6 +30,8 @@ export interface CsvInputInfo {
   delimiter: string;
   /** Header names exactly as read (decoded, BOM stripped), duplicates kept. */
   header: string[];
+  /** 1-based line of the header row (past a preamble, if any). */
+  headerLine: number;
 }
 
 export interface CsvRecord {
@@ -131,23 +139,15 @@ async function openDecoded(
     delimiter,
   };
 
-  let header: string[] | undefined;
-  for await (const record of parseRecords(source)) {
-    header = record.fields;
-    break;
-  }
-  if (header === undefined)
-    throw new UserError(`${displayName} has no header row: it holds only blank lines.`);
+  const found = await findHeader(source, options.headerRow);
+  const header = found.fields;
+  const headerLine = found.line;
   const columns = header.length;
 
   async function* records(): AsyncGenerator<CsvRecord> {
     let row = 0;
-    let first = true;
     for await (const raw of parseRecords(source)) {
-      if (first) {
-        first = false;
-        continue;
-      }
+      if (raw.line <= headerLine) continue;
       row++;
       const record: CsvRecord = { row, line: raw.line, fields: raw.fields };
       const count = raw.fields.length;
@@ -159,7 +159,7 @@ async function openDecoded(
   }
 
   return {
-    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header },
+    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine },
     records,
     async replacedNotice() {
       if (!named || !(await file.replaced())) return undefined;
@@ -167,6 +167,35 @@ async function openDecoded(
     },
     close: () => file.close(),
   };
+}
+
+/** Rows a preamble may take before the header: a title, notes, a report's date and filter lines. */
+const PREAMBLE_RECORDS = 30;
+
+/**
+ * The header row: the one at --header-row, else the first row (of the first PREAMBLE_RECORDS) that names a
+ * person and a company, else the first non-blank row (whose columns the mapping's error then lists).
+ */
+async function findHeader(source: ParseSource, headerRow: number | undefined): Promise<RawRecord> {
+  let first: RawRecord | undefined;
+  let seen = 0;
+  for await (const record of parseRecords(source)) {
+    if (headerRow !== undefined) {
+      if (record.line === headerRow) return record;
+      if (record.line > headerRow) break;
+      continue;
+    }
+    first ??= record;
+    if (looksLikeHeader(record.fields)) return record;
+    if (++seen >= PREAMBLE_RECORDS) break;
+  }
+  if (headerRow !== undefined) {
+    throw new UserError(
+      `--header-row ${headerRow}: line ${headerRow} of ${source.displayName} is blank, inside a quoted value or past the end; give the line where the column names are.`,
+    );
+  }
+  if (first === undefined) throw new UserError(`${source.displayName} has no header row: it holds only blank lines.`);
+  return first;
 }
 
 function describeFsError(error: unknown): string {

@@ -1,4 +1,5 @@
 import type { FluenceClient } from "../api/index.js";
+import type { ProfileInput } from "../api/types.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
 import type { SendEvent } from "../send/send-events.js";
@@ -166,6 +167,10 @@ export interface EnrichSummary {
 export interface DryRunReport {
   dry_run: true;
   input: string;
+  /** Which input column feeds which API field, e.g. { primeiro_nome: "First Name", ... }. */
+  columns: Record<string, string>;
+  /** The first two data rows as they would be sent. */
+  first_rows: ProfileInput[];
   analysis: "basic" | "complete";
   credits_per_profile: number;
   rows: number;

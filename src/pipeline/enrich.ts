@@ -2,6 +2,7 @@ import { type FluenceApiError, type FluenceClient, withRetries } from "../api/in
 import type { CreditsInfo } from "../api/types.js";
 import { STOPS, stopForApiError } from "../send/stop-reasons.js";
 import type { Analysis } from "../store/index.js";
+import { describeMapping, extractProfile } from "../csv/index.js";
 import { UserError } from "../user-error.js";
 import {
   extraColumnsFor,
@@ -54,6 +55,7 @@ export async function runEnrich(
     const preflight = readCredits(options.client, events);
     preflight.catch(() => {});
     await resources.open();
+    if (resources.mapping.notice) events.onNotice?.(resources.mapping.notice);
     const run = await resources.register();
     if (run.staleInflight > 0) events.onNotice?.(staleNotice(run.staleInflight));
     const ctx: RunContext = {
@@ -79,6 +81,8 @@ export async function runEnrich(
       const { perProfile } = ctx;
       return dryRunReport({
         input: options.input,
+        columns: describeMapping(resources.input.info.header, resources.mapping),
+        firstRows: resources.sample.slice(0, 2).map((row) => extractProfile(row, resources.mapping).profile),
         plan: planned,
         settings,
         before,
