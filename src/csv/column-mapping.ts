@@ -114,7 +114,11 @@ export function resolveColumns(
   }
 
   let notice: string | undefined;
-  if (fullName === undefined && chosen.ultimo_nome === undefined && options.map?.primeiro_nome === undefined) {
+  if (
+    fullName === undefined &&
+    chosen.ultimo_nome === undefined &&
+    options.map?.primeiro_nome === undefined
+  ) {
     const found = fullNameColumn(header, folded, candidates, chosen.primeiro_nome, sample);
     if (found !== undefined) {
       fullName = found;
@@ -127,7 +131,8 @@ export function resolveColumns(
     fullName === undefined ? ["primeiro_nome", "ultimo_nome", "empresa"] : ["empresa"];
   const missing = required.filter((field) => chosen[field] === undefined);
   if (missing.length > 0) {
-    const orFullName = missing[0] === "empresa" ? "" : ", or --full-name-column <column> for a column of full names";
+    const orFullName =
+      missing[0] === "empresa" ? "" : ", or --full-name-column <column> for a column of full names";
     throw new UserError(
       `Missing required column(s) ${missing.join(", ")}; found: ${quoteList(header)}. ` +
         `Use --map ${missing[0]}=<column> to pick one${orFullName}.`,

@@ -29,7 +29,10 @@ export const SURNAME_PARTICLES: ReadonlySet<string> = new Set([
 ]);
 
 export function splitFullName(value: string): { first: string; last: string } {
-  const words = value.trim().split(/\s+/u).filter((word) => word !== "");
+  const words = value
+    .trim()
+    .split(/\s+/u)
+    .filter((word) => word !== "");
   if (words.length === 0) return { first: "", last: "" };
   if (SURNAME_PARTICLES.has(words[0]!.toLowerCase())) return { first: "", last: words.join(" ") };
   return { first: words[0]!, last: words.slice(1).join(" ") };

@@ -7,10 +7,10 @@ export {
   looksLikeHeader,
   resolveColumns,
 } from "./column-mapping.js";
-export { SURNAME_PARTICLES, splitFullName } from "./full-name.js";
-export { HEADER_ALIASES } from "./header-aliases.js";
 export { type CsvOutput, type CsvOutputOptions, createCsvOutput } from "./csv-output.js";
 export { type FormulaEscape, neutralizeFormula } from "./formula.js";
+export { SURNAME_PARTICLES, splitFullName } from "./full-name.js";
+export { HEADER_ALIASES } from "./header-aliases.js";
 export {
   type CsvInput,
   type CsvInputInfo,

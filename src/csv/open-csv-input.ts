@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
 import { UserError } from "../user-error.js";
+import { looksLikeHeader } from "./column-mapping.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
 import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
 import { InputFile } from "./input-file.js";
-import { looksLikeHeader } from "./column-mapping.js";
 import { type ParseSource, parseRecords, type RawRecord } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
 import { spoolToTempFile } from "./stdin-spool.js";
@@ -128,18 +128,32 @@ async function openDecoded(
 ): Promise<CsvInput> {
   const displayName = file.displayName;
   const { encoding, bomLength } = await resolveEncoding(file, head, options.encoding);
-  const delimiter =
-    options.delimiter === undefined
-      ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
-      : checkDelimiter(normalizeDelimiter(options.delimiter));
-  const source: ParseSource = {
+  const sniffed = options.delimiter === undefined;
+  const sourceWith = (delimiter: string): ParseSource => ({
     bytes: (highWaterMark) => file.pass(bomLength, highWaterMark),
     displayName,
     encoding,
     delimiter,
-  };
-
-  const found = await findHeader(source, options.headerRow);
+  });
+  let source = sourceWith(
+    sniffed
+      ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
+      : checkDelimiter(normalizeDelimiter(options.delimiter!)),
+  );
+  let found = await findHeader(source, options.headerRow);
+  // The delimiter was sniffed from the first line, which may be a preamble's ("Report of 05/12/2026"):
+  // when no header was recognised, the other delimiters get a chance to find one.
+  if (sniffed && !found.recognised) {
+    for (const other of DELIMITERS.filter((d) => d !== source.delimiter)) {
+      const retry = await findHeader(sourceWith(other), options.headerRow);
+      if (retry.recognised) {
+        source = sourceWith(other);
+        found = retry;
+        break;
+      }
+    }
+  }
+  const delimiter = source.delimiter;
   const header = found.fields;
   const headerLine = found.line;
   const columns = header.length;
@@ -172,21 +186,26 @@ async function openDecoded(
 /** Rows a preamble may take before the header: a title, notes, a report's date and filter lines. */
 const PREAMBLE_RECORDS = 30;
 
+const DELIMITERS = [",", ";", "\t", "|"];
+
 /**
  * The header row: the one at --header-row, else the first row (of the first PREAMBLE_RECORDS) that names a
  * person and a company, else the first non-blank row (whose columns the mapping's error then lists).
  */
-async function findHeader(source: ParseSource, headerRow: number | undefined): Promise<RawRecord> {
+async function findHeader(
+  source: ParseSource,
+  headerRow: number | undefined,
+): Promise<RawRecord & { recognised: boolean }> {
   let first: RawRecord | undefined;
   let seen = 0;
   for await (const record of parseRecords(source)) {
     if (headerRow !== undefined) {
-      if (record.line === headerRow) return record;
+      if (record.line === headerRow) return { ...record, recognised: true };
       if (record.line > headerRow) break;
       continue;
     }
     first ??= record;
-    if (looksLikeHeader(record.fields)) return record;
+    if (looksLikeHeader(record.fields)) return { ...record, recognised: true };
     if (++seen >= PREAMBLE_RECORDS) break;
   }
   if (headerRow !== undefined) {
@@ -194,8 +213,9 @@ async function findHeader(source: ParseSource, headerRow: number | undefined): P
       `--header-row ${headerRow}: line ${headerRow} of ${source.displayName} is blank, inside a quoted value or past the end; give the line where the column names are.`,
     );
   }
-  if (first === undefined) throw new UserError(`${source.displayName} has no header row: it holds only blank lines.`);
-  return first;
+  if (first === undefined)
+    throw new UserError(`${source.displayName} has no header row: it holds only blank lines.`);
+  return { ...first, recognised: false };
 }
 
 function describeFsError(error: unknown): string {

@@ -1,8 +1,8 @@
 import { type FluenceApiError, type FluenceClient, withRetries } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
+import { describeMapping, extractProfile } from "../csv/index.js";
 import { STOPS, stopForApiError } from "../send/stop-reasons.js";
 import type { Analysis } from "../store/index.js";
-import { describeMapping, extractProfile } from "../csv/index.js";
 import { UserError } from "../user-error.js";
 import {
   extraColumnsFor,
