@@ -1,8 +1,9 @@
 import type { Readable } from "node:stream";
 import { UserError } from "../user-error.js";
-import { looksLikeHeader } from "./column-mapping.js";
+import { fileKind, namedLikeWorkbook, sheetRows } from "../xlsx/index.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
 import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
+import { findHeaderIn } from "./find-header.js";
 import { InputFile } from "./input-file.js";
 import { type ParseSource, parseRecords, type RawRecord } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
@@ -18,6 +19,8 @@ export interface CsvReadOptions {
    * non-blank rows that names a person and a company, else the first non-blank row.
    */
   headerRow?: number;
+  /** --sheet: the sheet of a workbook to read. Default: the first. */
+  sheet?: string;
 }
 
 export interface CsvInputInfo {
@@ -30,8 +33,11 @@ export interface CsvInputInfo {
   delimiter: string;
   /** Header names exactly as read (decoded, BOM stripped), duplicates kept. */
   header: string[];
-  /** 1-based line of the header row (past a preamble, if any). */
+  /** 1-based line of the header row (past a preamble, if any); a workbook's row number. */
   headerLine: number;
+  /** "xlsx" for an Excel workbook (then `sheet` names the sheet read; encoding and delimiter are moot). */
+  format: "csv" | "xlsx";
+  sheet?: string;
 }
 
 export interface CsvRecord {
@@ -93,6 +99,18 @@ export async function openCsvSource(
     }
     const head = await file.head(Math.min(HEAD_BYTES, Math.max(file.stats.size, 1)));
     if (head.length === 0) throw new UserError(`${displayName} is empty.`);
+    const kind = fileKind(head);
+    if (kind === "zip") return await openWorkbook(file, named, options);
+    if (kind === "ole2") {
+      throw new UserError(
+        `${displayName} is an old Excel .xls workbook or a password-protected one, which fluence cannot read; save it in Excel as .xlsx without a password (or as CSV UTF-8) and run again.`,
+      );
+    }
+    if (namedLikeWorkbook(path)) {
+      throw new UserError(
+        `${displayName} is named like an Excel workbook but is not one (not a ZIP file); export it again from the spreadsheet as .xlsx or CSV.`,
+      );
+    }
     return await openDecoded(file, named, head, options);
   } catch (error) {
     await file.close();
@@ -173,7 +191,7 @@ async function openDecoded(
   }
 
   return {
-    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine },
+    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine, format: "csv" },
     records,
     async replacedNotice() {
       if (!named || !(await file.replaced())) return undefined;
@@ -183,39 +201,57 @@ async function openDecoded(
   };
 }
 
-/** Rows a preamble may take before the header: a title, notes, a report's date and filter lines. */
-const PREAMBLE_RECORDS = 30;
-
 const DELIMITERS = [",", ";", "\t", "|"];
 
-/**
- * The header row: the one at --header-row, else the first row (of the first PREAMBLE_RECORDS) that names a
- * person and a company, else the first non-blank row (whose columns the mapping's error then lists).
- */
 async function findHeader(
   source: ParseSource,
   headerRow: number | undefined,
 ): Promise<RawRecord & { recognised: boolean }> {
-  let first: RawRecord | undefined;
-  let seen = 0;
-  for await (const record of parseRecords(source)) {
-    if (headerRow !== undefined) {
-      if (record.line === headerRow) return { ...record, recognised: true };
-      if (record.line > headerRow) break;
-      continue;
+  return findHeaderIn(parseRecords(source), source.displayName, headerRow);
+}
+
+/**
+ * A workbook read as rows of cell texts: the same header search, the same records as a CSV. Every pass
+ * streams the file again through the one descriptor (change detection included), like a CSV pass.
+ */
+async function openWorkbook(file: InputFile, named: boolean, options: CsvReadOptions): Promise<CsvInput> {
+  const displayName = file.displayName;
+  const rows = () => sheetRows(file.pass(0), displayName, options.sheet);
+  const found = await findHeaderIn(rows(), displayName, options.headerRow);
+  const header = found.fields;
+  const headerLine = found.line;
+  const columns = header.length;
+  async function* records(): AsyncGenerator<CsvRecord> {
+    let row = 0;
+    for await (const raw of rows()) {
+      if (raw.line <= headerLine) continue;
+      row++;
+      const record: CsvRecord = { row, line: raw.line, fields: raw.fields };
+      // A sheet row simply ends at its last filled cell; only filled cells past the header are a problem.
+      if (raw.fields.length > columns && raw.fields.slice(columns).some((f) => f.trim() !== "")) {
+        record.problem = `row ${raw.line} has values beyond the header's ${columns} columns`;
+      }
+      yield record;
     }
-    first ??= record;
-    if (looksLikeHeader(record.fields)) return { ...record, recognised: true };
-    if (++seen >= PREAMBLE_RECORDS) break;
   }
-  if (headerRow !== undefined) {
-    throw new UserError(
-      `--header-row ${headerRow}: line ${headerRow} of ${source.displayName} is blank, inside a quoted value or past the end; give the line where the column names are.`,
-    );
-  }
-  if (first === undefined)
-    throw new UserError(`${source.displayName} has no header row: it holds only blank lines.`);
-  return { ...first, recognised: false };
+  return {
+    info: {
+      path: displayName,
+      encoding: "utf-8",
+      bom: false,
+      delimiter: ",",
+      header,
+      headerLine,
+      format: "xlsx",
+      ...(options.sheet === undefined ? {} : { sheet: options.sheet }),
+    },
+    records,
+    async replacedNotice() {
+      if (!named || !(await file.replaced())) return undefined;
+      return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
+    },
+    close: () => file.close(),
+  };
 }
 
 function describeFsError(error: unknown): string {
