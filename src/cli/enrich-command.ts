@@ -39,6 +39,7 @@ interface EnrichFlags extends ApiFlags {
   map?: Record<string, string>;
   fullNameColumn?: string;
   headerRow?: number;
+  sheet?: string;
   bom?: boolean;
   escapeFormulas: "all" | "api" | "none";
 }
@@ -68,7 +69,7 @@ export function registerEnrichCommand(program: Command): void {
     .description(
       "Enrich every row of a CSV of people; write <name>.enriched.csv, <name>.errors.csv and <name>.summary.json",
     )
-    .argument("<input>", 'CSV file to enrich, or "-" for stdin')
+    .argument("<input>", 'CSV or Excel (.xlsx, .xlsm) file to enrich, or "-" for stdin')
     .option("--out-dir <dir>", "directory for the outputs (default: beside the input)")
     .option("--enriched <file>", "path of the enriched output")
     .option("--errors <file>", "path of the errors output")
@@ -136,6 +137,7 @@ export function registerEnrichCommand(program: Command): void {
       "--full-name-column <column>",
       "split a full-name column into first name / rest (default: detected when there is no surname column)",
     )
+    .option("--sheet <name>", "sheet of an .xlsx/.xlsm workbook to read (default: the first)")
     .option(
       "--header-row <n>",
       "line of the column names (default: the first row naming a person and a company)",
@@ -188,7 +190,7 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       errorsPath: flags.errors,
       summaryPath: flags.summary,
       format: flags.format,
-      read: { encoding: flags.encoding, delimiter: flags.delimiter, headerRow: flags.headerRow },
+      read: { encoding: flags.encoding, delimiter: flags.delimiter, headerRow: flags.headerRow, sheet: flags.sheet },
       mapping: { map: flags.map, fullNameColumn: flags.fullNameColumn },
       outDelimiter: flags.outDelimiter,
       bom: flags.bom,

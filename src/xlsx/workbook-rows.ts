@@ -32,9 +32,15 @@ export async function* sheetRows(
   let found = false;
   try {
     for await (const worksheet of reader) {
-      const name = String(worksheet.name ?? "");
+      const name = sheetName(reader, worksheet);
       seen.push(name);
-      const wanted = sheet === undefined ? seen.length === 1 : name.toLowerCase() === sheet.toLowerCase();
+      const firstName = reader.model?.sheets?.[0]?.name;
+      const wanted =
+        sheet !== undefined
+          ? name.toLowerCase() === sheet.toLowerCase()
+          : firstName !== undefined
+            ? name === firstName
+            : seen.length === 1;
       if (!wanted) {
         // Rows of a sheet not asked for are drained, not kept.
         for await (const _ of worksheet) {
@@ -48,7 +54,7 @@ export async function* sheetRows(
         for (let i = 1; i < values.length; i++) fields.push(cellText(values[i]));
         if (fields.some((field) => field.trim() !== "")) yield { fields, line: row.number };
       }
-      if (sheet === undefined) break;
+      break;
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
@@ -66,4 +72,20 @@ export async function* sheetRows(
     );
   }
   if (sheet === undefined && !found) throw new UserError(`${displayName} is a workbook with no sheet.`);
+}
+
+/**
+ * The sheet's name as the workbook lists it. The reader matches a sheet to its name through the workbook's
+ * relationships, and misses when they are written as absolute paths ("/xl/worksheets/sheet1.xml", as
+ * openpyxl does): then the match is made here, by the normalised target.
+ */
+function sheetName(
+  reader: WorkbookReader,
+  worksheet: { name?: string; sheetNo?: number; id?: number | string },
+): string {
+  const sheetNo = worksheet.sheetNo ?? Number(worksheet.id);
+  const wanted = `worksheets/sheet${sheetNo}.xml`;
+  const rel = reader.workbookRels?.find((r) => r.Target.replace(/^\/?(xl\/)?/, "") === wanted);
+  const listed = rel === undefined ? undefined : reader.model?.sheets?.find((s) => s.rId === rel.Id);
+  return listed?.name ?? String(worksheet.name ?? "");
 }
