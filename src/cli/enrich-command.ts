@@ -18,7 +18,7 @@ interface EnrichFlags extends ApiFlags {
   enriched?: string;
   errors?: string;
   summary?: string;
-  format: "csv" | "jsonl";
+  format?: "csv" | "jsonl" | "xlsx";
   json?: boolean;
   quiet?: boolean;
   complete?: boolean;
@@ -74,7 +74,11 @@ export function registerEnrichCommand(program: Command): void {
     .option("--enriched <file>", "path of the enriched output")
     .option("--errors <file>", "path of the errors output")
     .option("--summary <file>", "path of the summary JSON")
-    .addOption(new Option("--format <format>", "output format").choices(["csv", "jsonl"]).default("csv"))
+    .addOption(
+      new Option("--format <format>", "output format (default: xlsx for a workbook input, else csv)").choices(
+        ["csv", "jsonl", "xlsx"],
+      ),
+    )
     .option("--json", "print the summary as JSON on stdout (human output goes to stderr)")
     .option("--quiet", "print only errors")
     .option(
@@ -190,7 +194,12 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       errorsPath: flags.errors,
       summaryPath: flags.summary,
       format: flags.format,
-      read: { encoding: flags.encoding, delimiter: flags.delimiter, headerRow: flags.headerRow, sheet: flags.sheet },
+      read: {
+        encoding: flags.encoding,
+        delimiter: flags.delimiter,
+        headerRow: flags.headerRow,
+        sheet: flags.sheet,
+      },
       mapping: { map: flags.map, fullNameColumn: flags.fullNameColumn },
       outDelimiter: flags.outDelimiter,
       bom: flags.bom,

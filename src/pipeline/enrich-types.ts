@@ -16,7 +16,8 @@ export interface EnrichOptions {
   errorsPath?: string;
   summaryPath?: string;
   /** Output format. Default "csv". */
-  format?: "csv" | "jsonl";
+  /** Default: "xlsx" when the input is named .xlsx/.xlsm, else "csv". */
+  format?: "csv" | "jsonl" | "xlsx";
   read?: CsvReadOptions;
   mapping?: ColumnMappingOptions;
   /** Output delimiter. Default: the input's. */
@@ -63,7 +64,7 @@ export const DEFAULT_ENRICH_SETTINGS = {
   ratePerMinute: 100,
   retries: 4,
   maxAgeMs: 30 * 24 * 3600 * 1000,
-  format: "csv" as "csv" | "jsonl",
+  format: "csv" as "csv" | "jsonl" | "xlsx",
   escapeFormulas: "api" as FormulaEscape,
 };
 

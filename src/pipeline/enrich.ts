@@ -44,6 +44,9 @@ export async function runEnrich(
   const now = options.now ?? Date.now;
   const startedAt = now();
   const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
+  // A workbook in gives workbooks out unless asked otherwise: the name decides, as the paths are fixed
+  // (and locked) before the input is opened.
+  if (options.format === undefined && /\.(xlsx|xlsm)$/i.test(options.input)) settings.format = "xlsx";
   const analysis: Analysis = options.complete ? "complete" : "basic";
   const paths = resolveOutputPaths({ ...options, format: settings.format });
   const resources = new RunResources(options);

@@ -1,0 +1,117 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { WorkbookWriter } from "@cj-tech-master/excelts";
+import { removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
+import { ensureDir } from "../fs/ensure-dir.js";
+import { removeOnExit } from "../fs/exit-cleanup.js";
+import { asIoFailure } from "../fs/io-errors.js";
+
+export interface WorkbookOutput {
+  write(values: string[]): Promise<void>;
+  finish(): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+// Rows between two looks at the file stream's buffer: the library's addRow has no back-pressure of its own.
+const CHECK_EVERY = 512;
+
+/**
+ * One sheet written as rows arrive, to a temp file renamed onto `path` on commit() (like the CSVs).
+ * Every value is written as a text cell: a value starting with "=" is shown as typed and is never stored
+ * as a formula, so a cell cannot run anything and no apostrophe needs adding. Strings are written inline,
+ * not through a shared-strings table that would hold every distinct text in memory until the end. The
+ * header row is frozen and carries an auto-filter.
+ */
+export async function createWorkbookOutput(options: {
+  path: string;
+  header: string[];
+  sheetName?: string;
+}): Promise<WorkbookOutput> {
+  const { header } = options;
+  const ioError = (error: unknown) => asIoFailure(error, { file: options.path, role: "output" });
+  const temp = tempPathBeside(options.path);
+  let forget: () => void = () => {};
+  let file: WriteStream;
+  try {
+    await ensureDir(dirname(options.path));
+    await removeDeadTempFiles(options.path);
+    forget = removeOnExit(temp);
+    file = createWriteStream(temp, { flags: "wx" });
+    await new Promise<void>((resolve, reject) => {
+      file.once("open", () => resolve());
+      file.once("error", reject);
+    });
+  } catch (error) {
+    forget();
+    throw ioError(error);
+  }
+  let failure: unknown;
+  file.on("error", (error) => {
+    failure ??= ioError(error);
+  });
+  const workbook = new WorkbookWriter({ stream: file, useSharedStrings: false, useStyles: false });
+  const sheet = workbook.addWorksheet(options.sheetName ?? "Sheet1", {
+    views: [{ state: "frozen", ySplit: 1, xSplit: 0 }],
+    autoFilter: { from: { row: 1, column: 1 }, to: { row: 1, column: Math.max(1, header.length) } },
+  });
+  sheet.addRow(header).commit();
+  let rows = 0;
+  let state: "open" | "finished" | "committed" | "aborted" = "open";
+
+  async function finish(): Promise<void> {
+    if (state === "finished" || state === "committed") return;
+    if (state === "aborted") throw new Error("finish() after abort()");
+    try {
+      sheet.commit();
+      await workbook.commit();
+      if (!file.closed) await new Promise<void>((resolve) => file.once("close", () => resolve()));
+    } catch (error) {
+      failure ??= ioError(error);
+    }
+    if (failure !== undefined) throw failure;
+    try {
+      const handle = await open(temp, "r+");
+      await handle.sync();
+      await handle.close();
+    } catch (error) {
+      failure = ioError(error);
+      throw failure;
+    }
+    state = "finished";
+  }
+
+  return {
+    async write(values) {
+      if (state !== "open") throw new Error(`write() after ${state}`);
+      if (failure !== undefined) throw failure;
+      if (values.length !== header.length) {
+        throw new Error(`write() got ${values.length} values for ${header.length} columns`);
+      }
+      sheet.addRow(values).commit();
+      if (++rows % CHECK_EVERY === 0 && file.writableNeedDrain) {
+        await new Promise<void>((resolve) => file.once("drain", () => resolve()));
+      }
+    },
+    finish,
+    async commit() {
+      if (state === "committed") return;
+      await finish();
+      try {
+        await rename(temp, options.path);
+      } catch (error) {
+        throw ioError(error);
+      }
+      state = "committed";
+      forget();
+    },
+    async abort() {
+      if (state === "committed" || state === "aborted") return;
+      state = "aborted";
+      file.destroy();
+      await rm(temp, { force: true });
+      forget();
+    },
+  };
+}
