@@ -2,7 +2,7 @@
  * The header names fluence recognises, per API field: DATA, not code. To teach fluence another export,
  * add its header here as the export spells it (case, accents, "_", "-" and "." do not matter: names are
  * compared after foldLoose, so "Person - First name" is stored as "person first name" or as written) and
- * add a fixture under fixtures/crm/ with a line in test/csv/crm-layouts.test.ts.
+ * add a fixture under fixtures/crm/ with a line in test/integration/crm-layouts.test.ts.
  *
  * Where a name came from is noted beside it: each was taken from a real export's header row.
  * Deliberately absent: "razão social" (often a legal entity, not the brand) and "cargo"/"title" (a job
