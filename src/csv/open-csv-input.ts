@@ -3,9 +3,9 @@ import { UserError } from "../user-error.js";
 import { fileKind, namedLikeWorkbook, sheetRows } from "../xlsx/index.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
 import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
-import { findHeaderIn } from "./find-header.js";
+import { type FoundHeader, findHeaderIn } from "./find-header.js";
 import { InputFile } from "./input-file.js";
-import { type ParseSource, parseRecords, type RawRecord } from "./parse-records.js";
+import { type ParseSource, parseRecords } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
 import { spoolToTempFile } from "./stdin-spool.js";
 
@@ -59,6 +59,8 @@ export interface CsvInput {
    * since, the iteration throws a UserError (exit 2) instead of yielding rows of another content.
    */
   records(): AsyncIterable<CsvRecord>;
+  /** The first data rows (up to 50), read with the header. */
+  sample: readonly string[][];
   /**
    * A notice when the input's path now names another file (renamed over mid-run): this run read, and
    * its outputs come from, the file as it was when the run started. Undefined otherwise, and for stdin.
@@ -193,6 +195,7 @@ async function openDecoded(
   return {
     info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine, format: "csv" },
     records,
+    sample: found.sample,
     async replacedNotice() {
       if (!named || !(await file.replaced())) return undefined;
       return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
@@ -203,10 +206,7 @@ async function openDecoded(
 
 const DELIMITERS = [",", ";", "\t", "|"];
 
-async function findHeader(
-  source: ParseSource,
-  headerRow: number | undefined,
-): Promise<RawRecord & { recognised: boolean }> {
+async function findHeader(source: ParseSource, headerRow: number | undefined): Promise<FoundHeader> {
   return findHeaderIn(parseRecords(source), source.displayName, headerRow);
 }
 
@@ -246,6 +246,7 @@ async function openWorkbook(file: InputFile, named: boolean, options: CsvReadOpt
       ...(options.sheet === undefined ? {} : { sheet: options.sheet }),
     },
     records,
+    sample: found.sample,
     async replacedNotice() {
       if (!named || !(await file.replaced())) return undefined;
       return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;

@@ -85,7 +85,9 @@ export async function runEnrich(
       return dryRunReport({
         input: options.input,
         columns: describeMapping(resources.input.info.header, resources.mapping),
-        firstRows: resources.sample.slice(0, 2).map((row) => extractProfile(row, resources.mapping).profile),
+        firstRows: resources.input.sample
+          .slice(0, 2)
+          .map((row) => extractProfile(row, resources.mapping).profile),
         plan: planned,
         settings,
         before,

@@ -29,7 +29,6 @@ export class RunResources {
   #locks: { release(): Promise<void> } | undefined;
   #input: CsvInput | undefined;
   #mapping: ColumnMapping | undefined;
-  #sample: string[][] = [];
   #store: OutcomeStore | undefined;
   #ledger: RunLedger | undefined;
   /** The outputs being written, if any: aborted (temp files removed) when the run fails. */
@@ -58,8 +57,7 @@ export class RunResources {
       this.#forgetScratch = onExitUndo(() => removeStoreFiles(scratch));
     }
     this.#input = await openCsvInput(options.input, options.read);
-    this.#sample = await sampleRows(this.#input, SAMPLE_ROWS);
-    this.#mapping = resolveColumns(this.#input.info.header, options.mapping, this.#sample);
+    this.#mapping = resolveColumns(this.#input.info.header, options.mapping, this.#input.sample);
     this.#store = await openStore(options.storePath ?? this.#scratchStore!);
     this.#ledger = new RunLedger();
   }
@@ -70,11 +68,6 @@ export class RunResources {
 
   get mapping(): ColumnMapping {
     return this.#mapping!;
-  }
-
-  /** The first data rows as read (up to SAMPLE_ROWS): what decides a full-name column, what --dry-run shows. */
-  get sample(): readonly string[][] {
-    return this.#sample;
   }
 
   get store(): OutcomeStore {
@@ -112,19 +105,6 @@ export class RunResources {
     this.#forgetScratch?.();
     await this.#locks?.release();
   }
-}
-
-/** Enough rows to tell a column of full names from one of first names with a few compound ones. */
-const SAMPLE_ROWS = 50;
-
-async function sampleRows(input: CsvInput, count: number): Promise<string[][]> {
-  const rows: string[][] = [];
-  if (count === 0) return rows;
-  for await (const record of input.records()) {
-    rows.push(record.fields);
-    if (rows.length >= count) break;
-  }
-  return rows;
 }
 
 function throwAwayStorePath(): string {
