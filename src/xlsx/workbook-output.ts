@@ -56,12 +56,13 @@ export async function createWorkbookOutput(options: {
     stream: file,
     useSharedStrings: false,
     useStyles: false,
-    trueStreaming: true,
+    trueStreaming: false,
   });
   const sheet = workbook.addWorksheet(options.sheetName ?? "Sheet1", {
     views: [{ state: "frozen", ySplit: 1, xSplit: 0 }],
     autoFilter: { from: { row: 1, column: 1 }, to: { row: 1, column: Math.max(1, header.length) } },
   });
+  coalesceWrites(sheet);
   sheet.addRow(header).commit();
   let rows = 0;
   let state: "open" | "finished" | "committed" | "aborted" = "open";
@@ -141,4 +142,39 @@ export async function createWorkbookOutput(options: {
 function isDraining(stream: unknown): stream is NodeJS.EventEmitter {
   const s = stream as { writableNeedDrain?: unknown; once?: unknown } | undefined;
   return s?.writableNeedDrain === true && typeof s.once === "function";
+}
+
+type Write = (data: unknown, ...rest: unknown[]) => unknown;
+
+/**
+ * The sheet writer hands each row's XML to the compressor on its own, and each hand-over is a zlib write
+ * and flush on the thread pool: 100,000 rows of 20 columns took 10.7 s, 2.8 s uncompressed. Row texts are
+ * gathered here into 64 KB blocks instead (any other write, and the end, pass the block on first). The
+ * library's sheet stream is reached at run time and checked: if it changes, writes go through as before.
+ */
+function coalesceWrites(sheet: unknown): void {
+  const stream = (sheet as { stream?: { write?: unknown; end?: unknown } }).stream;
+  if (stream === undefined || typeof stream.write !== "function" || typeof stream.end !== "function") return;
+  const write = (stream.write as Write).bind(stream);
+  const end = (stream.end as (...args: unknown[]) => unknown).bind(stream);
+  let pending = "";
+  const flush = () => {
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
+    write(text);
+  };
+  stream.write = (data: unknown, ...rest: unknown[]) => {
+    if (typeof data === "string" && rest.length === 0) {
+      pending += data;
+      if (pending.length >= 64 * 1024) flush();
+      return true;
+    }
+    flush();
+    return write(data, ...rest);
+  };
+  stream.end = (...args: unknown[]) => {
+    flush();
+    return end(...args);
+  };
 }
