@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "../helpers/cli-harness.js";
@@ -78,6 +79,14 @@ const LAYOUTS: Array<{ file: string; sent: Array<[string, string, string]>; noti
     ],
   },
   {
+    // A workbook: read as one, and its outputs are workbooks by default.
+    file: "hubspot.xlsx",
+    sent: [
+      ["John", "Smith", "Contoso, Ltd."],
+      ["Ana", "Souza", "Itaú"],
+    ],
+  },
+  {
     file: "portuguese-report-preamble.csv",
     sent: [
       ["Paula", "Nunes", "Raia Drogasil"],
@@ -105,6 +114,9 @@ describe("CRM exports enriched with no flag", () => {
         .slice(before)
         .map((p) => [p.primeiro_nome, p.ultimo_nome, p.empresa]);
       expect(sent).toEqual(layout.sent);
+      const base = layout.file.replace(/\.(csv|xlsx)$/, "");
+      const ext = layout.file.endsWith(".xlsx") ? "xlsx" : "csv";
+      expect(existsSync(world.out(`${base}.enriched.${ext}`))).toBe(true);
       if (layout.notice) expect(result.stderr).toMatch(layout.notice);
       else expect(result.stderr).not.toMatch(/full names/);
     });
