@@ -47,7 +47,11 @@ export async function findHeaderIn(
   } finally {
     await iterator.return?.();
   }
-  if (header !== undefined) return { ...header, recognised: true, sample };
+  // A forced line counts as recognised only when it names a person and a company: else the caller may
+  // try other delimiters on it (the first line, sniffed for one, may be a preamble's).
+  if (header !== undefined) {
+    return { ...header, recognised: headerRow === undefined || looksLikeHeader(header.fields), sample };
+  }
   if (headerRow !== undefined) {
     throw new UserError(
       `--header-row ${headerRow}: line ${headerRow} of ${displayName} is blank, inside a quoted value or past the end; give the line where the column names are.`,

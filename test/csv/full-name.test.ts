@@ -121,3 +121,19 @@ describe("the header row past a preamble", () => {
     }
   });
 });
+
+describe("--header-row past a preamble with another delimiter", () => {
+  const tmp = makeTempDir();
+  afterAll(tmp.cleanup);
+
+  it("the delimiter is found on the forced line, not on the title above it", async () => {
+    const file = join(tmp.dir, "forced-semicolon.csv");
+    writeFileSync(file, "Leads, exported\nNome;Sobrenome;Empresa\nAna;Souza;X\n");
+    const input = await openCsvInput(file, { headerRow: 2 });
+    try {
+      expect(input.info).toMatchObject({ delimiter: ";", header: ["Nome", "Sobrenome", "Empresa"] });
+    } finally {
+      await input.close();
+    }
+  });
+});
