@@ -20,6 +20,7 @@ import { measureMicro, microSection } from "./scenario-micro.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
 import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
+import { measureXlsx, xlsxSection } from "./scenario-xlsx.mjs";
 
 /**
  * About 15 minutes with `npm run build` in front: scenarios 1-5 take ~10 minutes of waiting on simulated
@@ -38,6 +39,7 @@ const SETTINGS = {
     s6: { sizes: [100_000, 1_000_000], runs: 3 },
     s8: { rows: 100_000, runs: 3 },
     s9: { lookupRows: 1_000_000, csvRows: 200_000 },
+    s10: { rows: 100_000, runs: 2 },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -48,6 +50,7 @@ const SETTINGS = {
     s6: { sizes: [10_000, 100_000], runs: 1 },
     s8: { rows: 10_000, runs: 1 },
     s9: { lookupRows: 100_000, csvRows: 20_000 },
+    s10: { rows: 10_000, runs: 1 },
   },
 };
 
@@ -61,6 +64,7 @@ const TITLES = {
   7: "7. CPU of the send-stage runs",
   8: "8. A re-run served from a PostgreSQL store on loopback vs the same from SQLite (100,000 rows)",
   9: "9. Micro: the SQLite store's lookup of 1,000,000 fingerprints; a CSV read + write of 200,000 rows",
+  10: "10. 100,000 rows as .xlsx in and out beside the same as CSV (re-run from a seeded store)",
 };
 
 const startedAt = new Date();
@@ -163,6 +167,12 @@ async function main() {
   if (want.has(9)) {
     await attempt(9, async () => {
       sections.set(9, microSection(await measureMicro({ ...set.s9, log })));
+    });
+  }
+
+  if (want.has(10)) {
+    await attempt(10, async () => {
+      sections.set(10, xlsxSection(await measureXlsx({ ...set.s10, log })));
     });
   }
 

@@ -18,7 +18,7 @@ interface EnrichFlags extends ApiFlags {
   enriched?: string;
   errors?: string;
   summary?: string;
-  format: "csv" | "jsonl";
+  format?: "csv" | "jsonl" | "xlsx";
   json?: boolean;
   quiet?: boolean;
   complete?: boolean;
@@ -38,6 +38,8 @@ interface EnrichFlags extends ApiFlags {
   outDelimiter?: string;
   map?: Record<string, string>;
   fullNameColumn?: string;
+  headerRow?: number;
+  sheet?: string;
   bom?: boolean;
   escapeFormulas: "all" | "api" | "none";
 }
@@ -67,12 +69,16 @@ export function registerEnrichCommand(program: Command): void {
     .description(
       "Enrich every row of a CSV of people; write <name>.enriched.csv, <name>.errors.csv and <name>.summary.json",
     )
-    .argument("<input>", 'CSV file to enrich, or "-" for stdin')
+    .argument("<input>", 'CSV or Excel (.xlsx, .xlsm) file to enrich, or "-" for stdin')
     .option("--out-dir <dir>", "directory for the outputs (default: beside the input)")
     .option("--enriched <file>", "path of the enriched output")
     .option("--errors <file>", "path of the errors output")
     .option("--summary <file>", "path of the summary JSON")
-    .addOption(new Option("--format <format>", "output format").choices(["csv", "jsonl"]).default("csv"))
+    .addOption(
+      new Option("--format <format>", "output format (default: xlsx for a workbook input, else csv)").choices(
+        ["csv", "jsonl", "xlsx"],
+      ),
+    )
     .option("--json", "print the summary as JSON on stdout (human output goes to stderr)")
     .option("--quiet", "print only errors")
     .option(
@@ -131,7 +137,16 @@ export function registerEnrichCommand(program: Command): void {
     .option("--delimiter <char>", "input delimiter (default: detect , ; tab |)", delimiter)
     .option("--out-delimiter <char>", "output delimiter (default: the input's)", delimiter)
     .option("--map <field=Column>", "use this input column for a field (repeatable)", collectMap)
-    .option("--full-name-column <column>", "split a full-name column into first name / rest (heuristic)")
+    .option(
+      "--full-name-column <column>",
+      "split a full-name column into first name / rest (default: detected when there is no surname column)",
+    )
+    .option("--sheet <name>", "sheet of an .xlsx/.xlsm workbook to read (default: the first)")
+    .option(
+      "--header-row <n>",
+      "line of the column names (default: the first row naming a person and a company)",
+      intIn(1, 1_000_000),
+    )
     .option("--bom", "start CSV outputs with a UTF-8 BOM so Excel shows accents")
     .addOption(
       new Option("--escape-formulas <which>", "neutralize cells that Excel would run as formulas")
@@ -179,7 +194,12 @@ async function enrichAction(input: string, flags: EnrichFlags): Promise<number> 
       errorsPath: flags.errors,
       summaryPath: flags.summary,
       format: flags.format,
-      read: { encoding: flags.encoding, delimiter: flags.delimiter },
+      read: {
+        encoding: flags.encoding,
+        delimiter: flags.delimiter,
+        headerRow: flags.headerRow,
+        sheet: flags.sheet,
+      },
       mapping: { map: flags.map, fullNameColumn: flags.fullNameColumn },
       outDelimiter: flags.outDelimiter,
       bom: flags.bom,

@@ -84,6 +84,10 @@ export function dryRunText(r: DryRunReport): string {
       : `the plan allows ${formatCount(r.monthly_request_quota)} a month${r.requests_used === null ? "" : `, ${formatCount(r.requests_used)} used`}`;
   return [
     `Dry run of ${r.input}: nothing was sent, charged or written.`,
+    `  Columns: ${Object.entries(r.columns)
+      .map(([field, column]) => `${field} <- ${column}`)
+      .join(", ")}`,
+    ...r.first_rows.map((row, i) => `  Row ${i + 1} as sent: ${JSON.stringify(row)}`),
     `  Rows: ${formatCount(r.rows)} (${formatCount(r.invalid)} invalid, ${formatCount(r.duplicates)} duplicates, ${formatCount(r.from_store)} from the store)`,
     `  Analysis: ${r.analysis}, ${r.credits_per_profile} credit${r.credits_per_profile === 1 ? "" : "s"} per enriched person`,
     `  To send: ${formatCount(r.profiles_to_send)} people in ${formatCount(r.batches)} batches, costing at most ${formatCount(r.max_credits_cost)} credits`,

@@ -1,6 +1,8 @@
 import type { ProfileInput } from "../api/types.js";
 import { foldLoose } from "../text/fold.js";
 import { UserError } from "../user-error.js";
+import { holdsFullNames, splitFullName } from "./full-name.js";
+import { type AliasField, HEADER_ALIASES } from "./header-aliases.js";
 
 export interface ColumnMapping {
   /** Column index; absent when fullName is used. */
@@ -16,12 +18,14 @@ export interface ColumnMapping {
    * "fluence " / "fluence_" (our own output columns, ignored on input so an errors file is a valid input).
    */
   passthrough: number[];
+  /** One line for the user when the mapping made a choice they should know of (a full-name split). */
+  notice?: string;
 }
 
 export interface ColumnMappingOptions {
   /** --map primeiro_nome=Nome (target field -> input header, matched loosely). Default: none. */
   map?: Record<string, string>;
-  /** --full-name-column: one column holding "first last", split on the first space. Default: none. */
+  /** --full-name-column: one column holding "first last", split after the first word. Default: detect. */
   fullNameColumn?: string;
 }
 
@@ -29,36 +33,16 @@ type Field = "primeiro_nome" | "ultimo_nome" | "empresa" | "contexto_adicional";
 
 const FIELDS: readonly Field[] = ["primeiro_nome", "ultimo_nome", "empresa", "contexto_adicional"];
 
-// Compared after foldLoose, so "First_Name", "first-name" and "FIRST NAME" all match "first name".
-// Deliberately absent: "razão social" (often a legal entity, not the brand) and "cargo" (a job title is not
-// context the API expects); both remain reachable through --map.
-const SYNONYMS: Record<Field, readonly string[]> = {
-  primeiro_nome: [
-    "primeiro_nome",
-    "first_name",
-    "nome",
-    "primeiro nome",
-    "firstname",
-    "given name",
-    "prenome",
-  ],
-  ultimo_nome: ["ultimo_nome", "last_name", "sobrenome", "ultimo nome", "lastname", "surname", "family name"],
-  empresa: [
-    "empresa",
-    "company",
-    "company name",
-    "companhia",
-    "organizacao",
-    "organization",
-    "organisation",
-    "account name",
-  ],
-  contexto_adicional: ["contexto_adicional", "context", "contexto", "additional context"],
-};
-
-const FOLDED_SYNONYMS = new Map<Field, Set<string>>(
-  FIELDS.map((field) => [field, new Set(SYNONYMS[field].map((name) => foldLoose(name)))]),
+const FOLDED_ALIASES = new Map<AliasField, Set<string>>(
+  (Object.keys(HEADER_ALIASES) as AliasField[]).map((field) => [
+    field,
+    new Set(HEADER_ALIASES[field].map((name) => foldLoose(name))),
+  ]),
 );
+
+function isAlias(field: AliasField, foldedName: string): boolean {
+  return FOLDED_ALIASES.get(field)!.has(foldedName);
+}
 
 function isOwnOutputColumn(name: string): boolean {
   return foldLoose(name).startsWith("fluence ");
@@ -69,11 +53,27 @@ function quoteList(header: string[]): string {
 }
 
 /**
- * Finds the input columns for each API field. The first matching column wins; duplicate names stay
- * separate columns. Throws UserError naming what was found when a required column is missing or a
- * --map / --full-name-column target does not exist.
+ * True when a row names a person and a company the way a header does: how the header row is told apart
+ * from a preamble (a title, notes, a report's date line) above it.
  */
-export function resolveColumns(header: string[], options: ColumnMappingOptions = {}): ColumnMapping {
+export function looksLikeHeader(fields: string[]): boolean {
+  const folded = fields.map((name) => foldLoose(name));
+  const has = (field: AliasField) => folded.some((name) => isAlias(field, name));
+  return (has("primeiro_nome") || has("nome_completo")) && has("empresa");
+}
+
+/**
+ * Finds the input columns for each API field. The first matching column wins; duplicate names stay
+ * separate columns. With no surname column, a name column whose sampled values are mostly full names is
+ * split (`sample`: the first data rows). Throws UserError naming what was found when a required column is
+ * missing, when two columns could hold the full name, or when a --map / --full-name-column target does
+ * not exist.
+ */
+export function resolveColumns(
+  header: string[],
+  options: ColumnMappingOptions = {},
+  sample: readonly string[][] = [],
+): ColumnMapping {
   const folded = header.map((name) => foldLoose(name));
   const candidates = header.map((_, index) => index).filter((index) => !isOwnOutputColumn(header[index]!));
   const findColumn = (name: string): number | undefined => {
@@ -103,18 +103,39 @@ export function resolveColumns(header: string[], options: ColumnMappingOptions =
   }
 
   const nameFields: Field[] = fullName === undefined ? ["primeiro_nome", "ultimo_nome"] : [];
+  const taken = new Set(Object.values(chosen));
   for (const field of [...nameFields, "empresa", "contexto_adicional"] as Field[]) {
     if (chosen[field] !== undefined) continue;
-    const synonyms = FOLDED_SYNONYMS.get(field)!;
-    const index = candidates.find((i) => synonyms.has(folded[i]!));
-    if (index !== undefined) chosen[field] = index;
+    const index = candidates.find((i) => !taken.has(i) && isAlias(field, folded[i]!));
+    if (index !== undefined) {
+      chosen[field] = index;
+      taken.add(index);
+    }
   }
 
-  const missing = [...nameFields, "empresa" as const].filter((field) => chosen[field] === undefined);
+  let notice: string | undefined;
+  if (
+    fullName === undefined &&
+    chosen.ultimo_nome === undefined &&
+    options.map?.primeiro_nome === undefined
+  ) {
+    const found = fullNameColumn(header, folded, candidates, chosen.primeiro_nome, sample);
+    if (found !== undefined) {
+      fullName = found;
+      delete chosen.primeiro_nome;
+      notice = `${header[found]} holds full names: split into first name and the rest; --full-name-column to choose another.`;
+    }
+  }
+
+  const required: Field[] =
+    fullName === undefined ? ["primeiro_nome", "ultimo_nome", "empresa"] : ["empresa"];
+  const missing = required.filter((field) => chosen[field] === undefined);
   if (missing.length > 0) {
+    const orFullName =
+      missing[0] === "empresa" ? "" : ", or --full-name-column <column> for a column of full names";
     throw new UserError(
       `Missing required column(s) ${missing.join(", ")}; found: ${quoteList(header)}. ` +
-        `Use --map ${missing[0]}=<column> to pick one.`,
+        `Use --map ${missing[0]}=<column> to pick one${orFullName}.`,
     );
   }
 
@@ -125,18 +146,45 @@ export function resolveColumns(header: string[], options: ColumnMappingOptions =
     mapping.ultimo_nome = chosen.ultimo_nome!;
   }
   if (chosen.contexto_adicional !== undefined) mapping.contexto_adicional = chosen.contexto_adicional;
+  if (notice !== undefined) mapping.notice = notice;
   return mapping;
 }
 
 /**
- * Splits "Maria da Silva" into "Maria" / "da Silva". A heuristic: compound first names ("Ana Maria")
- * land partly in the last name, which the API tolerates better than a missing one.
+ * With no surname column: the one column that holds full names (a full-name alias, or the first-name
+ * column), judged on the sampled values. Two such columns are ambiguous: the user must choose.
  */
-export function splitFullName(value: string): { first: string; last: string } {
-  const trimmed = value.trim();
-  const match = /\s+/u.exec(trimmed);
-  if (match === null) return { first: trimmed, last: "" };
-  return { first: trimmed.slice(0, match.index), last: trimmed.slice(match.index + match[0].length) };
+function fullNameColumn(
+  header: string[],
+  folded: string[],
+  candidates: number[],
+  firstNameColumn: number | undefined,
+  sample: readonly string[][],
+): number | undefined {
+  const named = candidates.filter((i) => i === firstNameColumn || isAlias("nome_completo", folded[i]!));
+  const full = named.filter((i) => holdsFullNames(sample.map((row) => row[i] ?? "")));
+  if (full.length > 1) {
+    throw new UserError(
+      `Columns ${quoteList(full.map((i) => header[i]!))} could each hold the full name and there is no surname column; pass --full-name-column <column> to choose one.`,
+    );
+  }
+  return full[0];
+}
+
+/** Which input column feeds which API field, by header name: what --dry-run shows. */
+export function describeMapping(header: string[], mapping: ColumnMapping): Record<string, string> {
+  const name = (index: number) => header[index] ?? `column ${index + 1}`;
+  const out: Record<string, string> = {};
+  if (mapping.fullName !== undefined) {
+    out.primeiro_nome = `${name(mapping.fullName)} (first word)`;
+    out.ultimo_nome = `${name(mapping.fullName)} (the rest)`;
+  } else {
+    out.primeiro_nome = name(mapping.primeiro_nome!);
+    out.ultimo_nome = name(mapping.ultimo_nome!);
+  }
+  out.empresa = name(mapping.empresa);
+  if (mapping.contexto_adicional !== undefined) out.contexto_adicional = name(mapping.contexto_adicional);
+  return out;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Readable } from "node:stream";
 import { UserError } from "../user-error.js";
+import { fileKind, namedLikeWorkbook, sheetRows } from "../xlsx/index.js";
 import { canonicalEncoding, decodeHead, detectBom, sniffUtf16 } from "./encoding.js";
 import { findUndecodableLine, SCAN_CHUNK } from "./encoding-scan.js";
+import { type FoundHeader, findHeaderIn } from "./find-header.js";
 import { InputFile } from "./input-file.js";
 import { type ParseSource, parseRecords } from "./parse-records.js";
 import { normalizeDelimiter, sniffDelimiter } from "./sniff-delimiter.js";
@@ -12,6 +14,13 @@ export interface CsvReadOptions {
   encoding?: string;
   /** Override ("\t" and "tab" are accepted for a tab). Default: sniffed from the header line. */
   delimiter?: string;
+  /**
+   * --header-row: the 1-based line of the header. Default: the first of the first PREAMBLE_RECORDS
+   * non-blank rows that names a person and a company, else the first non-blank row.
+   */
+  headerRow?: number;
+  /** --sheet: the sheet of a workbook to read. Default: the first. */
+  sheet?: string;
 }
 
 export interface CsvInputInfo {
@@ -24,6 +33,11 @@ export interface CsvInputInfo {
   delimiter: string;
   /** Header names exactly as read (decoded, BOM stripped), duplicates kept. */
   header: string[];
+  /** 1-based line of the header row (past a preamble, if any); a workbook's row number. */
+  headerLine: number;
+  /** "xlsx" for an Excel workbook (then `sheet` names the sheet read; encoding and delimiter are moot). */
+  format: "csv" | "xlsx";
+  sheet?: string;
 }
 
 export interface CsvRecord {
@@ -45,6 +59,8 @@ export interface CsvInput {
    * since, the iteration throws a UserError (exit 2) instead of yielding rows of another content.
    */
   records(): AsyncIterable<CsvRecord>;
+  /** The first data rows (up to 50), read with the header. */
+  sample: readonly string[][];
   /**
    * A notice when the input's path now names another file (renamed over mid-run): this run read, and
    * its outputs come from, the file as it was when the run started. Undefined otherwise, and for stdin.
@@ -85,6 +101,18 @@ export async function openCsvSource(
     }
     const head = await file.head(Math.min(HEAD_BYTES, Math.max(file.stats.size, 1)));
     if (head.length === 0) throw new UserError(`${displayName} is empty.`);
+    const kind = fileKind(head);
+    if (kind === "zip") return await openWorkbook(file, named, options);
+    if (kind === "ole2") {
+      throw new UserError(
+        `${displayName} is an old Excel .xls workbook or a password-protected one, which fluence cannot read; save it in Excel as .xlsx without a password (or as CSV UTF-8) and run again.`,
+      );
+    }
+    if (namedLikeWorkbook(path)) {
+      throw new UserError(
+        `${displayName} is named like an Excel workbook but is not one (not a ZIP file); export it again from the spreadsheet as .xlsx or CSV.`,
+      );
+    }
     return await openDecoded(file, named, head, options);
   } catch (error) {
     await file.close();
@@ -120,34 +148,40 @@ async function openDecoded(
 ): Promise<CsvInput> {
   const displayName = file.displayName;
   const { encoding, bomLength } = await resolveEncoding(file, head, options.encoding);
-  const delimiter =
-    options.delimiter === undefined
-      ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
-      : checkDelimiter(normalizeDelimiter(options.delimiter));
-  const source: ParseSource = {
+  const sniffed = options.delimiter === undefined;
+  const sourceWith = (delimiter: string): ParseSource => ({
     bytes: (highWaterMark) => file.pass(bomLength, highWaterMark),
     displayName,
     encoding,
     delimiter,
-  };
-
-  let header: string[] | undefined;
-  for await (const record of parseRecords(source)) {
-    header = record.fields;
-    break;
+  });
+  let source = sourceWith(
+    sniffed
+      ? sniffDelimiter(decodeHead(head.subarray(bomLength), encoding))
+      : checkDelimiter(normalizeDelimiter(options.delimiter!)),
+  );
+  let found = await findHeader(source, options.headerRow);
+  // The delimiter was sniffed from the first line, which may be a preamble's ("Report of 05/12/2026"):
+  // when no header was recognised, the other delimiters get a chance to find one.
+  if (sniffed && !found.recognised) {
+    for (const other of DELIMITERS.filter((d) => d !== source.delimiter)) {
+      const retry = await findHeader(sourceWith(other), options.headerRow);
+      if (retry.recognised) {
+        source = sourceWith(other);
+        found = retry;
+        break;
+      }
+    }
   }
-  if (header === undefined)
-    throw new UserError(`${displayName} has no header row: it holds only blank lines.`);
+  const delimiter = source.delimiter;
+  const header = found.fields;
+  const headerLine = found.line;
   const columns = header.length;
 
   async function* records(): AsyncGenerator<CsvRecord> {
     let row = 0;
-    let first = true;
     for await (const raw of parseRecords(source)) {
-      if (first) {
-        first = false;
-        continue;
-      }
+      if (raw.line <= headerLine) continue;
       row++;
       const record: CsvRecord = { row, line: raw.line, fields: raw.fields };
       const count = raw.fields.length;
@@ -159,8 +193,60 @@ async function openDecoded(
   }
 
   return {
-    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header },
+    info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine, format: "csv" },
     records,
+    sample: found.sample,
+    async replacedNotice() {
+      if (!named || !(await file.replaced())) return undefined;
+      return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
+    },
+    close: () => file.close(),
+  };
+}
+
+const DELIMITERS = [",", ";", "\t", "|"];
+
+async function findHeader(source: ParseSource, headerRow: number | undefined): Promise<FoundHeader> {
+  return findHeaderIn(parseRecords(source), source.displayName, headerRow);
+}
+
+/**
+ * A workbook read as rows of cell texts: the same header search, the same records as a CSV. Every pass
+ * streams the file again through the one descriptor (change detection included), like a CSV pass.
+ */
+async function openWorkbook(file: InputFile, named: boolean, options: CsvReadOptions): Promise<CsvInput> {
+  const displayName = file.displayName;
+  const rows = () => sheetRows(file.pass(0), displayName, options.sheet);
+  const found = await findHeaderIn(rows(), displayName, options.headerRow);
+  const header = found.fields;
+  const headerLine = found.line;
+  const columns = header.length;
+  async function* records(): AsyncGenerator<CsvRecord> {
+    let row = 0;
+    for await (const raw of rows()) {
+      if (raw.line <= headerLine) continue;
+      row++;
+      const record: CsvRecord = { row, line: raw.line, fields: raw.fields };
+      // A sheet row simply ends at its last filled cell; only filled cells past the header are a problem.
+      if (raw.fields.length > columns && raw.fields.slice(columns).some((f) => f.trim() !== "")) {
+        record.problem = `row ${raw.line} has values beyond the header's ${columns} columns`;
+      }
+      yield record;
+    }
+  }
+  return {
+    info: {
+      path: displayName,
+      encoding: "utf-8",
+      bom: false,
+      delimiter: ",",
+      header,
+      headerLine,
+      format: "xlsx",
+      ...(options.sheet === undefined ? {} : { sheet: options.sheet }),
+    },
+    records,
+    sample: found.sample,
     async replacedNotice() {
       if (!named || !(await file.replaced())) return undefined;
       return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;

@@ -1,4 +1,5 @@
 import type { FluenceClient } from "../api/index.js";
+import type { ProfileInput } from "../api/types.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
 import type { SendEvent } from "../send/send-events.js";
@@ -15,7 +16,8 @@ export interface EnrichOptions {
   errorsPath?: string;
   summaryPath?: string;
   /** Output format. Default "csv". */
-  format?: "csv" | "jsonl";
+  /** Default: "xlsx" when the input is named .xlsx/.xlsm, else "csv". */
+  format?: "csv" | "jsonl" | "xlsx";
   read?: CsvReadOptions;
   mapping?: ColumnMappingOptions;
   /** Output delimiter. Default: the input's. */
@@ -62,7 +64,7 @@ export const DEFAULT_ENRICH_SETTINGS = {
   ratePerMinute: 100,
   retries: 4,
   maxAgeMs: 30 * 24 * 3600 * 1000,
-  format: "csv" as "csv" | "jsonl",
+  format: "csv" as "csv" | "jsonl" | "xlsx",
   escapeFormulas: "api" as FormulaEscape,
 };
 
@@ -166,6 +168,10 @@ export interface EnrichSummary {
 export interface DryRunReport {
   dry_run: true;
   input: string;
+  /** Which input column feeds which API field, e.g. { primeiro_nome: "First Name", ... }. */
+  columns: Record<string, string>;
+  /** The first two data rows as they would be sent. */
+  first_rows: ProfileInput[];
   analysis: "basic" | "complete";
   credits_per_profile: number;
   rows: number;

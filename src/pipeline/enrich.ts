@@ -1,5 +1,6 @@
 import { type FluenceApiError, type FluenceClient, withRetries } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
+import { describeMapping, extractProfile } from "../csv/index.js";
 import { STOPS, stopForApiError } from "../send/stop-reasons.js";
 import type { Analysis } from "../store/index.js";
 import { UserError } from "../user-error.js";
@@ -43,6 +44,9 @@ export async function runEnrich(
   const now = options.now ?? Date.now;
   const startedAt = now();
   const settings = { ...DEFAULT_ENRICH_SETTINGS, ...definedOnly(options) };
+  // A workbook in gives workbooks out unless asked otherwise: the name decides, as the paths are fixed
+  // (and locked) before the input is opened.
+  if (options.format === undefined && /\.(xlsx|xlsm)$/i.test(options.input)) settings.format = "xlsx";
   const analysis: Analysis = options.complete ? "complete" : "basic";
   const paths = resolveOutputPaths({ ...options, format: settings.format });
   const resources = new RunResources(options);
@@ -54,6 +58,7 @@ export async function runEnrich(
     const preflight = readCredits(options.client, events);
     preflight.catch(() => {});
     await resources.open();
+    if (resources.mapping.notice) events.onNotice?.(resources.mapping.notice);
     const run = await resources.register();
     if (run.staleInflight > 0) events.onNotice?.(staleNotice(run.staleInflight));
     const ctx: RunContext = {
@@ -79,6 +84,10 @@ export async function runEnrich(
       const { perProfile } = ctx;
       return dryRunReport({
         input: options.input,
+        columns: describeMapping(resources.input.info.header, resources.mapping),
+        firstRows: resources.input.sample
+          .slice(0, 2)
+          .map((row) => extractProfile(row, resources.mapping).profile),
         plan: planned,
         settings,
         before,

@@ -15,14 +15,14 @@ export function resolveOutputPaths(options: {
   enrichedPath?: string | undefined;
   errorsPath?: string | undefined;
   summaryPath?: string | undefined;
-  format: "csv" | "jsonl";
+  format: "csv" | "jsonl" | "xlsx";
   cwd?: string;
 }): OutputPaths {
   const cwd = options.cwd ?? process.cwd();
   const stdin = options.input === "-";
-  const base = stdin ? "stdin" : path.basename(options.input).replace(/\.(csv|tsv|txt)$/i, "");
+  const base = stdin ? "stdin" : path.basename(options.input).replace(/\.(csv|tsv|txt|xlsx|xlsm)$/i, "");
   const dir = path.resolve(cwd, options.outDir ?? (stdin ? "." : path.dirname(options.input)));
-  const ext = options.format === "jsonl" ? "jsonl" : "csv";
+  const ext = options.format;
   const paths: OutputPaths = {
     enriched: path.resolve(cwd, options.enrichedPath ?? path.join(dir, `${base}.enriched.${ext}`)),
     errors: path.resolve(cwd, options.errorsPath ?? path.join(dir, `${base}.errors.${ext}`)),

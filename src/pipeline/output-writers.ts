@@ -1,6 +1,7 @@
 import { type ColumnMapping, type CsvOutput, createCsvOutput, type FormulaEscape } from "../csv/index.js";
 import { stageFile } from "../fs/atomic-file.js";
 import { asOnePublish } from "../fs/exit-cleanup.js";
+import { createWorkbookOutput } from "../xlsx/index.js";
 import {
   ANALISE_COLUMN,
   BASIC_COLUMNS,
@@ -13,7 +14,7 @@ export interface OutputSettings {
   enrichedPath: string;
   errorsPath: string;
   summaryPath: string;
-  format: "csv" | "jsonl";
+  format: "csv" | "jsonl" | "xlsx";
   delimiter: string;
   bom: boolean;
   escapeFormulas: FormulaEscape;
@@ -52,24 +53,21 @@ export class OutputWriters {
   ): Promise<OutputWriters> {
     const kept = mapping.passthrough.map((i) => header[i] ?? "");
     const common = {
-      format: settings.format,
       delimiter: settings.delimiter,
       bom: settings.bom,
       escapeFormulas: settings.escapeFormulas,
       apiColumnsFrom: kept.length,
     };
     const extra = settings.extraColumns?.columns() ?? [];
-    const enriched = await createCsvOutput({
-      ...common,
-      path: settings.enrichedPath,
-      header: [...kept, ...BASIC_COLUMNS, ...extra, ANALISE_COLUMN],
-    });
+    // Workbooks take the same rows; the formula rule is moot there: every value is a text cell.
+    const create = (path: string, header: string[], sheetName: string): Promise<CsvOutput> =>
+      settings.format === "xlsx"
+        ? createWorkbookOutput({ path, header, sheetName })
+        : createCsvOutput({ ...common, format: settings.format, path, header });
+    const enrichedHeader = [...kept, ...BASIC_COLUMNS, ...extra, ANALISE_COLUMN];
+    const enriched = await create(settings.enrichedPath, enrichedHeader, "Enriched");
     try {
-      const errors = await createCsvOutput({
-        ...common,
-        path: settings.errorsPath,
-        header: [...kept, ...ERROR_COLUMNS],
-      });
+      const errors = await create(settings.errorsPath, [...kept, ...ERROR_COLUMNS], "Errors");
       return new OutputWriters(enriched, errors, mapping.passthrough, settings);
     } catch (error) {
       await enriched.abort();

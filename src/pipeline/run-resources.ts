@@ -57,7 +57,7 @@ export class RunResources {
       this.#forgetScratch = onExitUndo(() => removeStoreFiles(scratch));
     }
     this.#input = await openCsvInput(options.input, options.read);
-    this.#mapping = resolveColumns(this.#input.info.header, options.mapping);
+    this.#mapping = resolveColumns(this.#input.info.header, options.mapping, this.#input.sample);
     this.#store = await openStore(options.storePath ?? this.#scratchStore!);
     this.#ledger = new RunLedger();
   }

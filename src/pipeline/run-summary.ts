@@ -1,5 +1,5 @@
 import { num, str } from "../api/index.js";
-import type { CreditsInfo } from "../api/types.js";
+import type { CreditsInfo, ProfileInput } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
 import type { FlowControl } from "../send/flow-control.js";
 import { RatePacer } from "../send/rate-pacer.js";
@@ -97,6 +97,8 @@ export function buildSummary(args: {
  */
 export function dryRunReport(args: {
   input: string;
+  columns: Record<string, string>;
+  firstRows: ProfileInput[];
   plan: EnrichPlanInfo;
   settings: typeof DEFAULT_ENRICH_SETTINGS & { delayMs: number; ratePerMinute: number };
   before: CreditsInfo | undefined;
@@ -124,6 +126,8 @@ export function dryRunReport(args: {
   return {
     dry_run: true,
     input: args.input,
+    columns: args.columns,
+    first_rows: args.firstRows,
     analysis: args.analysis,
     credits_per_profile: perProfile,
     rows: plan.rows,

@@ -79,7 +79,7 @@ describe("resolveColumns", () => {
   it("the missing-column message lists what is missing and what was found", () => {
     let caught: unknown;
     try {
-      resolveColumns(["Nome Completo", "E-mail"]);
+      resolveColumns(["Nick", "E-mail"]);
     } catch (error) {
       caught = error;
     }
@@ -87,7 +87,7 @@ describe("resolveColumns", () => {
       name: "UserError",
       exitCode: 2,
       message:
-        'Missing required column(s) primeiro_nome, ultimo_nome, empresa; found: "Nome Completo", "E-mail". Use --map primeiro_nome=<column> to pick one.',
+        'Missing required column(s) primeiro_nome, ultimo_nome, empresa; found: "Nick", "E-mail". Use --map primeiro_nome=<column> to pick one, or --full-name-column <column> for a column of full names.',
     });
   });
 

@@ -137,7 +137,7 @@ describe("column mapping through the CLI", () => {
     const result = await world.run(input);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'fluence: Missing required column(s) primeiro_nome, ultimo_nome, empresa; found: "Nome Completo", "Razão Social", "Tel". Use --map primeiro_nome=<column> to pick one.',
+      'fluence: Missing required column(s) empresa; found: "Nome Completo", "Razão Social", "Tel". Use --map empresa=<column> to pick one.',
     );
     expect(strayFiles(world.outDir, [])).toEqual([]);
     nothingSent(world);
