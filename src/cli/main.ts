@@ -1,8 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { FluenceApiError } from "../api/index.js";
+import { FluenceApiError } from "../api/errors.js";
 import { EXIT } from "../exit-codes.js";
 import { ioFailure } from "../fs/io-errors.js";
-import { exitForApiError } from "../send/stop-reasons.js";
 import { UserError } from "../user-error.js";
 import { registerAccountCommands } from "./account-commands.js";
 import { tolerateBrokenStdio } from "./broken-stdio.js";
@@ -46,6 +45,11 @@ Run "fluence <command> --help" for a command's options and exit codes.`,
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  // `fluence --version` alone answers before commander loads: cron jobs and shells call it often.
+  if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V")) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   tolerateBrokenStdio();
   const program = buildProgram();
   try {
@@ -68,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`fluence: ${error.message}\n`);
       if (debug && error.requestId) process.stderr.write(`x-amzn-RequestId: ${error.requestId}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
+      // Loaded only on this path: the stop table pulls in the whole API client.
+      const { exitForApiError } = await import("../send/stop-reasons.js");
       return exitForApiError(error);
     }
     const message = error instanceof Error ? error.message : String(error);

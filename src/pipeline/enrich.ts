@@ -14,21 +14,19 @@ import {
   write,
 } from "./enrich-steps.js";
 import {
+  CREDITS_PER_PROFILE,
   DEFAULT_ENRICH_SETTINGS,
   type DryRunReport,
   type EnrichEvents,
   type EnrichOptions,
   type EnrichSummary,
 } from "./enrich-types.js";
+
 import { resolveOutputPaths } from "./output-paths.js";
 import { RunResources } from "./run-resources.js";
 import { dryRunReport } from "./run-summary.js";
 
-/** Credits one successfully enriched person costs, per analysis. */
-export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({
-  basic: 1,
-  complete: 2,
-});
+export { CREDITS_PER_PROFILE };
 
 /**
  * Reads the input, plans, sends what the store does not already know, and writes every row to the
