@@ -2,7 +2,7 @@ import path from "node:path";
 import { EXIT } from "../exit-codes.js";
 import { exitNow } from "../fs/exit-cleanup.js";
 import { IoFailure } from "../fs/io-errors.js";
-import { type EnrichOptions, runEnrich } from "../pipeline/index.js";
+import { type EnrichFileOptions, enrichFile } from "../library/enrich-file.js";
 import { defaultStorePath } from "../store/default-store-path.js";
 import { parseAge } from "../store/parse-age.js";
 import { type ApiFlags, connectApi } from "./api-connection.js";
@@ -71,8 +71,7 @@ export async function enrichAction(input: string, flags: EnrichFlags): Promise<n
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const progress = progressDisplay(out, { debug: flags.debug === true });
   try {
-    const options: EnrichOptions = {
-      input,
+    const options: EnrichFileOptions = {
       outDir: flags.outDir,
       enrichedPath: flags.enriched,
       errorsPath: flags.errors,
@@ -97,7 +96,8 @@ export async function enrichAction(input: string, flags: EnrichFlags): Promise<n
       dryRun: flags.dryRun,
       signal: controller.signal,
     };
-    const result = await runEnrich(options, progress.events).catch((error: unknown) => {
+    // The CLI is one user of the library's enrichFile(), with a terminal for its events.
+    const result = await enrichFile(input, { ...options, ...progress.events }).catch((error: unknown) => {
       // With --no-store nothing paid for is kept: the sentence must not promise a free re-run.
       throw flags.store === false && error instanceof IoFailure ? error.withoutStore() : error;
     });

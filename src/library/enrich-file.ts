@@ -16,7 +16,14 @@ export async function enrichFile(
   path: string,
   options: EnrichFileOptions & { dryRun: true },
 ): Promise<DryRunReport>;
-export async function enrichFile(path: string, options: EnrichFileOptions): Promise<EnrichSummary>;
+export async function enrichFile(
+  path: string,
+  options: EnrichFileOptions & { dryRun?: false },
+): Promise<EnrichSummary>;
+export async function enrichFile(
+  path: string,
+  options: EnrichFileOptions,
+): Promise<EnrichSummary | DryRunReport>;
 export async function enrichFile(
   path: string,
   options: EnrichFileOptions,
