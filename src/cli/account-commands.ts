@@ -16,7 +16,7 @@ import { addApiOptions } from "./api-options.js";
 import { setCommandExitCode } from "./command-result.js";
 import { formatCount } from "./format-units.js";
 import { renderFields } from "./render-fields.js";
-import { type TerminalOutput, terminalOutput } from "./terminal-output.js";
+import type { TerminalOutput } from "./terminal-output.js";
 
 interface CommonFlags extends ApiFlags {
   json?: boolean;
@@ -28,6 +28,7 @@ function action<F extends CommonFlags>(
   run: (flags: F, ctx: { out: TerminalOutput; conn: ApiConnection }) => Promise<number>,
 ) {
   return async (flags: F) => {
+    const { terminalOutput } = await import("./terminal-output.js");
     const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
     // The HTTP client (undici) and the sandbox load only once a command runs, not for --help.
     const { connectApi } = await import("./api-connection.js");
