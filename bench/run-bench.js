@@ -19,6 +19,7 @@ import { localOverheadSection, measureLocalOverhead } from "./scenario-local-ove
 import { measureMicro, microSection } from "./scenario-micro.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
 import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
+import { measureStartup, startupSection } from "./scenario-startup.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
 
 /**
@@ -61,6 +62,7 @@ const TITLES = {
   7: "7. CPU of the send-stage runs",
   8: "8. A re-run served from a PostgreSQL store on loopback vs the same from SQLite (100,000 rows)",
   9: "9. Micro: the SQLite store's lookup of 1,000,000 fingerprints; a CSV read + write of 200,000 rows",
+  11: "11. Start-up: --version, --help and credits --sandbox against node -e 0",
 };
 
 const startedAt = new Date();
@@ -163,6 +165,12 @@ async function main() {
   if (want.has(9)) {
     await attempt(9, async () => {
       sections.set(9, microSection(await measureMicro({ ...set.s9, log })));
+    });
+  }
+
+  if (want.has(11)) {
+    await attempt(11, async () => {
+      sections.set(11, startupSection(measureStartup({ runs: options.quick ? 5 : 15, log })));
     });
   }
 
