@@ -103,7 +103,10 @@ function staleNotice(count: number): string {
  * The free /creditos call: the balance before and after, and an early, free check of the key and the base
  * URL: a refused key (exit 3) or a wrong base URL (exit 2) stops the run before any batch is sent.
  */
-export async function readCredits(client: FluenceClient, events: EnrichEvents): Promise<CreditsInfo | undefined> {
+export async function readCredits(
+  client: FluenceClient,
+  events: EnrichEvents,
+): Promise<CreditsInfo | undefined> {
   try {
     return await withRetries(() => client.credits(), { policy: { retries: 2 } });
   } catch (error) {
