@@ -19,6 +19,7 @@ import { localOverheadSection, measureLocalOverhead } from "./scenario-local-ove
 import { measureMicro, microSection } from "./scenario-micro.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
 import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
+import { measureStartup, startupSection } from "./scenario-startup.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
 import { measureXlsx, xlsxSection } from "./scenario-xlsx.mjs";
 
@@ -65,6 +66,7 @@ const TITLES = {
   8: "8. A re-run served from a PostgreSQL store on loopback vs the same from SQLite (100,000 rows)",
   9: "9. Micro: the SQLite store's lookup of 1,000,000 fingerprints; a CSV read + write of 200,000 rows",
   10: "10. 100,000 rows as .xlsx in and out beside the same as CSV (re-run from a seeded store)",
+  11: "11. Start-up: --version, --help and credits --sandbox against node -e 0",
 };
 
 const startedAt = new Date();
@@ -173,6 +175,12 @@ async function main() {
   if (want.has(10)) {
     await attempt(10, async () => {
       sections.set(10, xlsxSection(await measureXlsx({ ...set.s10, log })));
+    });
+  }
+
+  if (want.has(11)) {
+    await attempt(11, async () => {
+      sections.set(11, startupSection(measureStartup({ runs: options.quick ? 5 : 15, log })));
     });
   }
 

@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { mapBatchResponse } from "./batch-results.js";
 import { errorFromResponse, requestIdOf } from "./error-from-response.js";
 import { AuthenticationError, ProtocolError, WrongEndpointError } from "./errors.js";
 import { createHttpTransport, type HttpAnswer } from "./http-transport.js";
@@ -178,6 +177,8 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
       const answer = await transport.send("POST", path, payload, batchOptions.signal);
       ensureOk(answer, "POST");
       const body = jsonObject(answer, path);
+      // zod (the envelope's check) loads with the first batch, not for `fluence credits`.
+      const { mapBatchResponse } = await import("./batch-results.js");
       const { results, billing } = mapBatchResponse(body, profiles.length);
       return {
         results,

@@ -4,18 +4,19 @@ import {
   InsufficientDataError,
   MultipleMatchesError,
   NotFoundError,
-  withRetries,
-} from "../api/index.js";
+} from "../api/errors.js";
+import { num as numberOf } from "../api/json-values.js";
+import { withRetries } from "../api/retry-timing.js";
 import type { CreditsInfo, ProfileInput, ServiceState, TierInfo } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
-import { CREDITS_PER_PROFILE, requestsUsedOf } from "../pipeline/index.js";
+import { CREDITS_PER_PROFILE } from "../pipeline/enrich-types.js";
 import { foldLoose } from "../text/fold.js";
-import { type ApiFlags, connectApi } from "./api-connection.js";
+import type { ApiConnection, ApiFlags } from "./api-connection.js";
 import { addApiOptions } from "./api-options.js";
 import { setCommandExitCode } from "./command-result.js";
 import { formatCount } from "./format-units.js";
 import { renderFields } from "./render-fields.js";
-import { type TerminalOutput, terminalOutput } from "./terminal-output.js";
+import type { TerminalOutput } from "./terminal-output.js";
 
 interface CommonFlags extends ApiFlags {
   json?: boolean;
@@ -24,13 +25,13 @@ interface CommonFlags extends ApiFlags {
 
 /** Runs one API command with a connection and an output, and records its exit code. */
 function action<F extends CommonFlags>(
-  run: (
-    flags: F,
-    ctx: { out: TerminalOutput; conn: Awaited<ReturnType<typeof connectApi>> },
-  ) => Promise<number>,
+  run: (flags: F, ctx: { out: TerminalOutput; conn: ApiConnection }) => Promise<number>,
 ) {
   return async (flags: F) => {
+    const { terminalOutput } = await import("./terminal-output.js");
     const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
+    // The HTTP client (undici) and the sandbox load only once a command runs, not for --help.
+    const { connectApi } = await import("./api-connection.js");
     const conn = await connectApi(flags);
     try {
       setCommandExitCode(await run(flags, { out, conn }));
@@ -173,7 +174,7 @@ export function creditsText(info: CreditsInfo): string {
   const num = (v: unknown) =>
     typeof v === "number" ? formatCount(v) : v === undefined ? "unknown" : String(v);
   // Quotas count requests (one batch of up to 10 people is one request), not credits.
-  const requestsUsed = requestsUsedOf(info);
+  const requestsUsed = numberOf(info.requisicoes_utilizadas) ?? null;
   const quota =
     info.cota_mensal === undefined
       ? "unknown"

@@ -1,43 +1,10 @@
-import { Command, CommanderError } from "commander";
-import { FluenceApiError } from "../api/index.js";
+import { FluenceApiError } from "../api/errors.js";
 import { EXIT } from "../exit-codes.js";
 import { ioFailure } from "../fs/io-errors.js";
-import { exitForApiError } from "../send/stop-reasons.js";
 import { UserError } from "../user-error.js";
-import { registerAccountCommands } from "./account-commands.js";
 import { tolerateBrokenStdio } from "./broken-stdio.js";
 import { takeCommandExitCode } from "./command-result.js";
-import { registerEnrichCommand } from "./enrich-command.js";
-import { registerSandboxCommand } from "./sandbox-command.js";
-import { registerStoreCommand } from "./store-command.js";
 import { VERSION } from "./version.js";
-
-export function buildProgram(): Command {
-  const program = new Command()
-    .name("fluence")
-    .description("Bulk-enrich CSV files of people through the Fluence CRM-intelligence API.")
-    .version(VERSION, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ fluence enrich fixtures/leads.csv --sandbox     try it: no key, no network
-  $ export FLUENCE_API_KEY=...                        your 40-character key
-  $ fluence credits                                   balance and plan
-  $ fluence enrich leads.csv --dry-run                what a run would send and cost
-  $ fluence enrich leads.csv                          writes leads.enriched.csv, leads.errors.csv, leads.summary.json
-
-Run "fluence <command> --help" for a command's options and exit codes.`,
-    );
-  registerEnrichCommand(program);
-  registerAccountCommands(program);
-  registerStoreCommand(program);
-  registerSandboxCommand(program);
-  for (const cmd of program.commands) cmd.exitOverride();
-  return program;
-}
 
 /**
  * The one error boundary: a known failure prints one sentence and exits with its documented code
@@ -46,7 +13,14 @@ Run "fluence <command> --help" for a command's options and exit codes.`,
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
+  // `fluence --version` alone answers before commander loads: cron jobs and shells call it often.
+  if (argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V")) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   tolerateBrokenStdio();
+  // commander and every command's flags load only now, after the --version shortcut.
+  const { buildProgram, CommanderError } = await import("./program.js");
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -68,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`fluence: ${error.message}\n`);
       if (debug && error.requestId) process.stderr.write(`x-amzn-RequestId: ${error.requestId}\n`);
       if (debug) process.stderr.write(`${error.stack}\n`);
+      // Loaded only on this path: the stop table pulls in the whole API client.
+      const { exitForApiError } = await import("../send/stop-reasons.js");
       return exitForApiError(error);
     }
     const message = error instanceof Error ? error.message : String(error);

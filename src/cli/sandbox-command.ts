@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { type GatewayOptions, parseStage, type SandboxOptions, startSandbox } from "../sandbox/index.js";
+import type { GatewayOptions, SandboxOptions } from "../sandbox/index.js";
+import { parseStage } from "../sandbox/sandbox-gateway.js";
 import { UserError } from "../user-error.js";
-import { sandboxBanner } from "./sandbox-banner.js";
 
 /** Raw option values as commander hands them over (strings, or true for --gateway / --unhealthy / --log). */
 export interface SandboxFlags {
@@ -143,6 +143,9 @@ function waitForStop(stop: AbortSignal | undefined): Promise<void> {
 /** Starts the sandbox, prints how to use it, serves until stopped, then closes cleanly. */
 export async function runSandboxCommand(opts: SandboxCommandOptions, io: SandboxCommandIo): Promise<void> {
   const { log, ...rest } = opts;
+  // The simulation (and zod, which it validates with) loads only when the command runs.
+  const { startSandbox } = await import("../sandbox/sandbox-server.js");
+  const { sandboxBanner } = await import("./sandbox-banner.js");
   const handle = await startSandbox(log ? { ...rest, log: io.out } : rest);
   for (const line of sandboxBanner(handle, rest)) io.out(line);
   io.out("Press Ctrl-C to stop.");

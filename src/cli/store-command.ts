@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { asStoreFailure } from "../fs/io-errors.js";
-import { defaultStorePath, isPostgresSpec, openStore, parseAge, type StoreStats } from "../store/index.js";
+import { defaultStorePath } from "../store/default-store-path.js";
+import { isPostgresSpec, openStore } from "../store/open-store.js";
+import { parseAge } from "../store/parse-age.js";
+import type { StoreStats } from "../store/types.js";
 
 /**
  * Counts of the store `spec` names (a SQLite file or a postgres:// URL); all zeros, and no file created,

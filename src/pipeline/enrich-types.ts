@@ -5,6 +5,7 @@ import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
 import type { SendEvent } from "../send/send-events.js";
 import type { FailedRequest } from "../send/send-report.js";
 import type { StopReason } from "../send/stop-reasons.js";
+import type { Analysis } from "../store/types.js";
 
 /** Everything `runEnrich` needs; the CLI maps flags onto it. Defaults in DEFAULT_ENRICH_SETTINGS. */
 export interface EnrichOptions {
@@ -55,6 +56,12 @@ export interface EnrichOptions {
   random?: () => number;
   now?: () => number;
 }
+
+/** Credits one successfully enriched person costs, per analysis. */
+export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({
+  basic: 1,
+  complete: 2,
+});
 
 export const DEFAULT_ENRICH_SETTINGS = {
   batchSize: 10,

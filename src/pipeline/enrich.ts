@@ -15,21 +15,19 @@ import {
   write,
 } from "./enrich-steps.js";
 import {
+  CREDITS_PER_PROFILE,
   DEFAULT_ENRICH_SETTINGS,
   type DryRunReport,
   type EnrichEvents,
   type EnrichOptions,
   type EnrichSummary,
 } from "./enrich-types.js";
+
 import { resolveOutputPaths } from "./output-paths.js";
 import { RunResources } from "./run-resources.js";
 import { dryRunReport } from "./run-summary.js";
 
-/** Credits one successfully enriched person costs, per analysis. */
-export const CREDITS_PER_PROFILE: Readonly<Record<Analysis, number>> = Object.freeze({
-  basic: 1,
-  complete: 2,
-});
+export { CREDITS_PER_PROFILE };
 
 /**
  * Reads the input, plans, sends what the store does not already know, and writes every row to the
@@ -114,7 +112,10 @@ function staleNotice(count: number): string {
  * The free /creditos call: the balance before and after, and an early, free check of the key and the base
  * URL: a refused key (exit 3) or a wrong base URL (exit 2) stops the run before any batch is sent.
  */
-async function readCredits(client: FluenceClient, events: EnrichEvents): Promise<CreditsInfo | undefined> {
+export async function readCredits(
+  client: FluenceClient,
+  events: EnrichEvents,
+): Promise<CreditsInfo | undefined> {
   try {
     return await withRetries(() => client.credits(), { policy: { retries: 2 } });
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { ProfileInput } from "../api/types.js";
 import { type ColumnMapping, type CsvInput, type CsvRecord, extractProfile } from "../csv/index.js";
-import { type Analysis, fingerprint, type OutcomeStore, type StoredOutcome } from "../store/index.js";
+import { fingerprint } from "../store/fingerprint.js";
+import type { Analysis, OutcomeStore, StoredOutcome } from "../store/types.js";
 import { FingerprintSet } from "./fingerprint-set.js";
 import type { OutputWriters } from "./output-writers.js";
 import type { PendingReason, RowResolution, RowTally } from "./row-tally.js";

@@ -106,7 +106,7 @@ export class RowTally {
 }
 
 /** API messages are often terse ("Profile not found"); make them a sentence with advice. */
-function sentence(message: string | null, code: string): string {
+export function sentence(message: string | null, code: string): string {
   const base = (message ?? code).trim().replace(/\.$/, "");
   return `${base}: ${rowErrorInfo(code).advice}.`;
 }

@@ -6,7 +6,8 @@ import { type ColumnMapping, type CsvInput, openCsvInput, resolveColumns } from 
 import { onExitUndo } from "../fs/exit-cleanup.js";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { lockOutputs } from "../fs/output-lock.js";
-import { type OutcomeStore, openStore } from "../store/index.js";
+import { openStore } from "../store/open-store.js";
+import type { OutcomeStore } from "../store/types.js";
 import type { EnrichOptions } from "./enrich-types.js";
 import type { OutputPaths } from "./output-paths.js";
 import type { OutputWriters } from "./output-writers.js";

@@ -1,11 +1,11 @@
-import { num, str } from "../api/index.js";
+import { num, str } from "../api/json-values.js";
 import type { CreditsInfo, ProfileInput } from "../api/types.js";
 import { EXIT } from "../exit-codes.js";
 import type { FlowControl } from "../send/flow-control.js";
 import { RatePacer } from "../send/rate-pacer.js";
 import type { SendReport } from "../send/send-report.js";
 import { STOPS, unsentRows } from "../send/stop-reasons.js";
-import type { Analysis } from "../store/index.js";
+import type { Analysis } from "../store/types.js";
 import { checkBilling } from "./billing-check.js";
 import type { DEFAULT_ENRICH_SETTINGS, DryRunReport, EnrichPlanInfo, EnrichSummary } from "./enrich-types.js";
 import type { PendingReason, RowTally } from "./row-tally.js";

@@ -1,7 +1,5 @@
 import { EXIT } from "../exit-codes.js";
 import { UserError } from "../user-error.js";
-import { PostgresStore } from "./postgres/postgres-store.js";
-import { SqliteStore } from "./sqlite-store.js";
 import type { OpenStoreOptions, OutcomeStore } from "./types.js";
 
 // Anything shaped like "scheme://" is a URL; a file name with a colon ("C:\..." or "a:b") is not.
@@ -20,7 +18,11 @@ export function isPostgresSpec(spec: string): boolean {
  */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<OutcomeStore> {
   const trimmed = spec.trim();
-  if (isPostgresSpec(trimmed)) return PostgresStore.open(trimmed, options);
+  // Each backend's driver (pg, better-sqlite3) loads only when a store of its kind is opened.
+  if (isPostgresSpec(trimmed)) {
+    const { PostgresStore } = await import("./postgres/postgres-store.js");
+    return PostgresStore.open(trimmed, options);
+  }
   if (URL_LIKE.test(trimmed)) {
     const scheme = trimmed.slice(0, trimmed.indexOf(":"));
     throw new UserError(
@@ -28,5 +30,6 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
       EXIT.usage,
     );
   }
+  const { SqliteStore } = await import("./sqlite-store.js");
   return SqliteStore.open(spec, options);
 }

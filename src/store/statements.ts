@@ -1,8 +1,19 @@
-import type { Database, Statement } from "better-sqlite3";
+import type { Database, RunResult, Statement } from "better-sqlite3";
 import type { RunRow } from "./liveness.js";
 import { OUTCOME_COLUMNS, type OutcomeRow } from "./outcome-row.js";
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+/**
+ * What the store uses of a prepared statement. Spelled out because better-sqlite3's own statement type
+ * lives in a namespace the emitted declarations (the package's types) cannot name.
+ */
+export interface Prepared<P extends unknown[], R> {
+  run(...params: P): RunResult;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+  pluck(toggle?: boolean): Prepared<P, R>;
+}
 
 const prefixed = (alias: string) =>
   OUTCOME_COLUMNS.split(", ")
@@ -11,7 +22,8 @@ const prefixed = (alias: string) =>
 
 /** Every statement of the store, prepared once per connection. */
 export function prepareStatements(db: Database) {
-  const s = <P extends unknown[], R = unknown>(sql: string) => db.prepare<P, R>(sql) as Statement<P, R>;
+  const s = <P extends unknown[], R = unknown>(sql: string): Prepared<P, R> =>
+    db.prepare<P, R>(sql) as Statement<P, R> as unknown as Prepared<P, R>;
   return {
     insertRun: s<[string, number, string, number, number]>(
       "INSERT INTO runs (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",

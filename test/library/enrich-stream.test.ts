@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+// The package's own name, resolved through package.json "exports" to dist/ (built by `npm test`): these
+// tests see exactly what a user's `import` sees, and nothing that is not exported.
+import {
+  createClient,
+  type EnrichOutcome,
+  enrich,
+  type FluenceClient,
+  type Person,
+  type SandboxHandle,
+  startSandbox,
+} from "fluence-enrich";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+let sandbox: SandboxHandle;
+let client: FluenceClient;
+let dir: string;
+
+beforeEach(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  client = createClient({ baseUrl: sandbox.url, apiKey: sandbox.keys.enterprise });
+  dir = mkdtempSync(path.join(os.tmpdir(), "fluence-lib-"));
+});
+
+afterEach(async () => {
+  await client.close();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const people = (n: number, from = 0): Person[] =>
+  Array.from({ length: n }, (_, i) => ({
+    primeiro_nome: `Pessoa${from + i}`,
+    ultimo_nome: "Teste",
+    empresa: "Empresa Exemplo",
+    crm_id: from + i,
+  }));
+
+async function collect<P extends Person>(iterable: AsyncIterable<EnrichOutcome<P>>) {
+  const out: EnrichOutcome<P>[] = [];
+  for await (const outcome of iterable) out.push(outcome);
+  return out;
+}
+
+describe("enrich() from the package", () => {
+  it("yields one outcome per person in input order, carrying the caller's fields, with invalid and duplicate people", async () => {
+    const input = [
+      ...people(3),
+      { primeiro_nome: " ", ultimo_nome: "Sem Nome", empresa: "X", crm_id: "bad" },
+      people(1)[0]!,
+      { primeiro_nome: "Fulano", ultimo_nome: "de Tal", empresa: "fantasma", crm_id: "ghost" },
+    ];
+    const store = path.join(dir, "store.sqlite");
+    const outcomes = await collect(enrich(input, { client, storePath: store }));
+    expect(outcomes.map((o) => [o.index, o.status, o.person.crm_id])).toEqual([
+      [0, "enriched", 0],
+      [1, "enriched", 1],
+      [2, "enriched", 2],
+      [3, "invalid", "bad"],
+      [4, "enriched", 0],
+      [5, "failed", "ghost"],
+    ]);
+    expect(outcomes[4]!.duplicate).toBe(true);
+    const ghost = outcomes[5]!;
+    expect(ghost.status === "failed" && ghost.code).toBe("PROFILE_NOT_FOUND");
+    const first = outcomes[0]!;
+    expect(first.status === "enriched" && typeof first.analise).toBe("object");
+    // Four distinct valid people were sent once each (the duplicate was not).
+    expect(sandbox.stats().profilesReceived).toBe(4);
+
+    // Again, with the same store: every answer comes from the store, no request is made.
+    sandbox.resetStats();
+    const again = await collect(enrich(input, { client, storePath: store }));
+    expect(again.filter((o) => o.status !== "invalid").every((o) => o.fromStore)).toBe(true);
+    expect(again.map((o) => o.status)).toEqual(outcomes.map((o) => o.status));
+    expect(sandbox.stats().profilesReceived).toBe(0);
+  });
+
+  it("reads no further ahead than readAhead while the consumer is slow, and closes the input when the consumer stops", async () => {
+    let pulled = 0;
+    let closed = false;
+    async function* source() {
+      try {
+        for (let i = 0; i < 10_000; i++) {
+          pulled++;
+          yield people(1, i)[0]!;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    for await (const outcome of enrich(source(), { client, storePath: null, readAhead: 25 })) {
+      seen.push(outcome.index);
+      // Nothing is read beyond what the consumer has taken plus the read-ahead.
+      expect(pulled).toBeLessThanOrEqual(seen.length + 25);
+      if (seen.length === 30) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(pulled).toBeLessThan(100);
+    expect(closed).toBe(true);
+  });
+
+  it("stops on an AbortSignal: the iteration throws the signal's reason and sends nothing more", async () => {
+    const controller = new AbortController();
+    const got: number[] = [];
+    const iterate = async () => {
+      for await (const outcome of enrich(people(200), {
+        client,
+        storePath: null,
+        batchSize: 5,
+        signal: controller.signal,
+      })) {
+        got.push(outcome.index);
+        if (got.length === 3) controller.abort(new Error("stopped by the caller"));
+      }
+    };
+    await expect(iterate()).rejects.toThrow("stopped by the caller");
+    expect(got).toEqual([0, 1, 2]);
+    // Everything sent had answered before the iteration ended; no batch leaves afterwards.
+    const received = sandbox.stats().profilesReceived;
+    expect(received).toBeLessThan(200);
+    await new Promise((r) => setImmediate(r));
+    expect(sandbox.stats().profilesReceived).toBe(received);
+  });
+
+  it("stops sending when the credits run out and reports every person left as INSUFFICIENT_CREDITS", async () => {
+    sandbox.setBalance(sandbox.keys.enterprise, 4);
+    const outcomes = await collect(enrich(people(12), { client, storePath: null, batchSize: 2 }));
+    expect(outcomes).toHaveLength(12);
+    expect(outcomes.filter((o) => o.status === "enriched")).toHaveLength(4);
+    const rest = outcomes.filter((o) => o.status === "failed");
+    expect(new Set(rest.map((o) => o.status === "failed" && o.code))).toEqual(
+      new Set(["INSUFFICIENT_CREDITS"]),
+    );
+    expect(outcomes.map((o) => o.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
