@@ -8,7 +8,8 @@ import {
   RateLimitError,
 } from "../api/index.js";
 import type { BatchOutcome } from "../api/types.js";
-import { ENDPOINT_OF, type NewOutcome } from "../store/index.js";
+import { ENDPOINT_OF } from "../store/serving-rule.js";
+import type { NewOutcome } from "../store/types.js";
 import { signalOf } from "./answer-signal.js";
 import type { FlightTicket } from "./flow-control.js";
 import type { Job, JobQueue } from "./job-queue.js";
