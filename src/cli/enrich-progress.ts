@@ -1,7 +1,7 @@
 import ora, { type Ora } from "ora";
 import type { EnrichEvents, EnrichProgress } from "../pipeline/index.js";
-import { STOPS } from "../send/stop-reasons.js";
 import type { SizeChange } from "../send/batch-sizer.js";
+import { STOPS } from "../send/stop-reasons.js";
 import { formatCount, formatDuration } from "./format-units.js";
 import { colorLevel, type TerminalOutput } from "./terminal-output.js";
 
