@@ -178,6 +178,8 @@ Examples:
   $ fluence sandbox --credits 25 --rate-limit 10 --rate-window 1000
   $ fluence sandbox --max-concurrent 2 --fail-502 0.05 --fail-503 0.05
   $ fluence sandbox --gateway --stage /prod --burst 5 --quota 200 --integration-timeout 29000
+  $ fluence sandbox --gateway --latency 5000 --latency-per-profile 1300 --latency-spell 60000,0,70000,0,600
+      (a slow spell: from 60 s in, each profile takes 0.6 s more for 70 s; a batch of 10 takes 24 s)
 
 Reserved company words force outcomes: "fantasma" (not found), "homonimos" (multiple matches unless
 contexto_adicional is given), "sigilosa" (insufficient data), "hostil" (formula-like text in the analysis).
