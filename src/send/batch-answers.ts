@@ -148,8 +148,8 @@ export class BatchAnswers {
         const half = Math.ceil(n / 2);
         const now = ctx.now();
         this.#retries.unshift(
-          { ...job, people: job.people.slice(0, half), notBefore: now },
-          { ...job, people: job.people.slice(half), notBefore: now },
+          { ...job, people: job.people.slice(0, half), notBefore: now, mergeable: false },
+          { ...job, people: job.people.slice(half), notBefore: now, mergeable: false },
         );
       } else this.#fail(fps, "BAD_REQUEST", error.message, false);
     } else if (error instanceof RateLimitError) {
@@ -205,7 +205,7 @@ export class BatchAnswers {
       attempt: job.attempt + 1,
       delayMs: delay,
     });
-    this.#retries.push({ ...job, attempt: job.attempt + 1, notBefore: ctx.now() + delay });
+    this.#retries.push({ ...job, attempt: job.attempt + 1, notBefore: ctx.now() + delay, mergeable: true });
   }
 
   #fail(fps: string[], code: string, message: string, retryable: boolean): void {
