@@ -1,8 +1,8 @@
 // Pure arithmetic, verdicts and formatting shared by the scenarios and the report (unit-tested in
 // test/bench/bench-math.test.ts). Nothing here reads a clock, a file or the network.
 
-/** Scenario numbers `--only` accepts: the five send-stage figures, local overhead, CPU. */
-export const SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+/** Scenario numbers `--only` accepts. */
+export const SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
 /** Median of numbers; the mean of the middle two for an even count; NaN for none. */
 export function median(values) {
@@ -157,6 +157,10 @@ export function sandboxCommandLine(options) {
   add("--latency", options.latencyMs);
   add("--latency-per-profile", options.latencyPerProfileMs);
   add("--latency-jitter", options.latencyJitterMs);
+  for (const spell of options.latencySpells ?? []) {
+    const { atMs, rampMs = 0, holdMs, fallMs = 0, extraPerProfileMs } = spell;
+    add("--latency-spell", [atMs, rampMs, holdMs, fallMs, extraPerProfileMs].join(","));
+  }
   add("--credits", options.credits);
   add("--rate-limit", options.rateLimit);
   add("--rate-window", options.rateWindowMs);
@@ -235,4 +239,30 @@ export function parseBenchArgs(argv) {
     } else throw new Error(`unknown option ${arg} (known: --only <list>, --quick, --cpu-prof, --out <file>)`);
   }
   return options;
+}
+
+/**
+ * People a run paid for twice: what the service debited beyond one charge per person enriched (a 504 is
+ * a batch charged and sent again). Basic analysis: one credit a person.
+ */
+export function paidTwice({ creditsDebited, enriched }) {
+  return Math.max(0, creditsDebited - enriched);
+}
+
+/**
+ * The step's first wave: 504s on batches that reached the service before the first answer to a batch sent
+ * inside the step came back. No client could have sized those: nothing it had seen was slow yet.
+ * `requests` as parseSandboxLogLine gives them; `stepAt` on the same clock.
+ */
+export function firstWave(requests, { stepAt, batchRoute = "POST /crm_basico_batch" }) {
+  const batches = requests.filter((r) => r.route === batchRoute);
+  const firstSignal = batches
+    .filter((r) => r.arrivedAt >= stepAt)
+    .reduce((a, r) => Math.min(a, r.answeredAt), Number.POSITIVE_INFINITY);
+  const timeouts = batches.filter((r) => r.status === 504);
+  return {
+    firstSignalAt: firstSignal,
+    timeouts: timeouts.length,
+    firstWaveTimeouts: timeouts.filter((r) => r.arrivedAt < firstSignal).length,
+  };
 }

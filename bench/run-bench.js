@@ -19,6 +19,7 @@ import { localOverheadSection, measureLocalOverhead } from "./scenario-local-ove
 import { measureMicro, microSection } from "./scenario-micro.mjs";
 import { measurePace, paceSection } from "./scenario-pace.mjs";
 import { measurePostgresRerun, postgresSection } from "./scenario-postgres.mjs";
+import { measureSpikes, spikesSection } from "./scenario-spikes.mjs";
 import { measureStartup, startupSection } from "./scenario-startup.mjs";
 import { measureThrottled, throttledSection } from "./scenario-throttled.mjs";
 import { measureXlsx, xlsxSection } from "./scenario-xlsx.mjs";
@@ -41,6 +42,7 @@ const SETTINGS = {
     s8: { rows: 100_000, runs: 3 },
     s9: { lookupRows: 1_000_000, csvRows: 200_000 },
     s10: { rows: 100_000, runs: 2 },
+    s12: { rows: 2_000, realRows: 1_000 },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -52,6 +54,7 @@ const SETTINGS = {
     s8: { rows: 10_000, runs: 1 },
     s9: { lookupRows: 100_000, csvRows: 20_000 },
     s10: { rows: 10_000, runs: 1 },
+    s12: { rows: 1_000, realRows: 300 },
   },
 };
 
@@ -67,6 +70,7 @@ const TITLES = {
   9: "9. Micro: the SQLite store's lookup of 1,000,000 fingerprints; a CSV read + write of 200,000 rows",
   10: "10. 100,000 rows as .xlsx in and out beside the same as CSV (re-run from a seeded store)",
   11: "11. Start-up: --version, --help and credits --sandbox against node -e 0",
+  12: "12. Slow spells behind the gateway's timeout: a step and a ramp, scaled 10x, and the step at the real scale",
 };
 
 const startedAt = new Date();
@@ -181,6 +185,12 @@ async function main() {
   if (want.has(11)) {
     await attempt(11, async () => {
       sections.set(11, startupSection(measureStartup({ runs: options.quick ? 5 : 15, log })));
+    });
+  }
+
+  if (want.has(12)) {
+    await attempt(12, async () => {
+      sections.set(12, spikesSection(await measureSpikes({ ...set.s12, quick: options.quick, log })));
     });
   }
 

@@ -26,6 +26,7 @@ export interface EnrichFlags extends ApiFlags {
   delay: number;
   rate: number;
   retries: number;
+  gatewayTimeout: number;
   store?: string | false;
   maxAge: string;
   refresh?: boolean;
@@ -97,6 +98,7 @@ export async function enrichAction(input: string, flags: EnrichFlags): Promise<n
       delayMs: flags.delay,
       ratePerMinute: flags.rate,
       retries: flags.retries,
+      gatewayTimeoutMs: flags.gatewayTimeout * 1000,
       storePath,
       maxAgeMs,
       maxCredits: flags.maxCredits,

@@ -75,6 +75,12 @@ export function registerEnrichCommand(program: Command): void {
       DEFAULT_ENRICH_SETTINGS.retries,
     )
     .option(
+      "--gateway-timeout <seconds>",
+      "API Gateway's timeout: batches are sized to finish within 85% of it (default 29)",
+      positiveNumber,
+      DEFAULT_ENRICH_SETTINGS.gatewayTimeoutMs / 1000,
+    )
+    .option(
       "--store <file|url>",
       "past results: a SQLite file or postgres://user@host:port/db shared by a team (default: FLUENCE_STORE or the user cache dir)",
     )

@@ -1,5 +1,6 @@
 import ora, { type Ora } from "ora";
 import type { EnrichEvents, EnrichProgress } from "../pipeline/index.js";
+import type { SizeChange } from "../send/batch-sizer.js";
 import { STOPS } from "../send/stop-reasons.js";
 import { formatCount, formatDuration } from "./format-units.js";
 import { colorLevel, type TerminalOutput } from "./terminal-output.js";
@@ -81,6 +82,10 @@ export function progressDisplay(
         if (!out.quiet) line(`stopping: ${STOPS[event.reason].why}; letting the batches in flight land`);
         return;
       }
+      if (event.kind === "batch_size") {
+        if (!out.quiet) line(batchSizeNotice(event));
+        return;
+      }
       if (event.kind !== "throttled") return;
       const info = event;
       backoffNote = `, slowing down after a rate limit (waiting ${formatDuration(info.delayMs)})`;
@@ -155,4 +160,12 @@ export function progressBar(p: EnrichProgress): string {
     `${p.inFlight} in flight (limit ${p.limit})`,
     `${formatCount(p.enriched)} enriched, ${formatCount(p.peopleFailed)} failed, ${formatCount(p.creditsUsed)} credits`,
   ].join(" · ");
+}
+
+/** One line for a batch size change: "the API slowed to 24 s for 10 profiles; sending 6 at a time". */
+export function batchSizeNotice(change: SizeChange): string {
+  const took = `${formatDuration(change.predictedMs)} for ${change.predictedFor} profiles`;
+  return change.why === "slower"
+    ? `the API slowed to ${took}; sending ${change.to} at a time`
+    : `the API is quicker again (${took}); sending ${change.to} at a time`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { GatewayOptions, SandboxOptions } from "../sandbox/index.js";
+import type { GatewayOptions, LatencySpell, SandboxOptions } from "../sandbox/index.js";
 import { parseStage } from "../sandbox/sandbox-gateway.js";
 import { UserError } from "../user-error.js";
 
@@ -10,6 +10,7 @@ export interface SandboxFlags {
   latency?: string;
   latencyPerProfile?: string;
   latencyJitter?: string;
+  latencySpell?: string[];
   credits?: string;
   rateLimit?: string;
   rateWindow?: string;
@@ -62,6 +63,19 @@ function probability(flag: string, raw: string | undefined) {
   return value;
 }
 
+const SPELL_FORMAT =
+  "AT,RAMP,HOLD,FALL,EXTRA (ms after start, ms rising, ms held, ms falling, ms per profile)";
+
+/** --latency-spell 30000,0,7000,0,1300: a step of +1.3 s per profile, 30 s in, for 7 s. */
+function latencySpell(raw: string): LatencySpell {
+  const parts = raw.split(",").map((p) => Number(p.trim()));
+  if (parts.length !== 5 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new UserError(`--latency-spell must be ${SPELL_FORMAT}, got "${raw}".`);
+  }
+  const [atMs, rampMs, holdMs, fallMs, extraPerProfileMs] = parts as [number, number, number, number, number];
+  return { atMs, rampMs, holdMs, fallMs, extraPerProfileMs };
+}
+
 /** Validates the flags and maps them to options; throws UserError with one sentence on a bad value. */
 export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOptions {
   const host = flags.host ?? "127.0.0.1";
@@ -73,6 +87,7 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxCommandOpti
     latencyMs: integer("--latency", flags.latency, 0),
     latencyPerProfileMs: integer("--latency-per-profile", flags.latencyPerProfile, 0),
     latencyJitterMs: integer("--latency-jitter", flags.latencyJitter, 0),
+    latencySpells: flags.latencySpell?.map(latencySpell),
     credits: integer("--credits", flags.credits, 0),
     rateLimit: integer("--rate-limit", flags.rateLimit, 1),
     rateWindowMs: integer("--rate-window", flags.rateWindow, 1),
@@ -163,6 +178,8 @@ Examples:
   $ fluence sandbox --credits 25 --rate-limit 10 --rate-window 1000
   $ fluence sandbox --max-concurrent 2 --fail-502 0.05 --fail-503 0.05
   $ fluence sandbox --gateway --stage /prod --burst 5 --quota 200 --integration-timeout 29000
+  $ fluence sandbox --gateway --latency 5000 --latency-per-profile 1300 --latency-spell 60000,0,70000,0,600
+      (a slow spell: from 60 s in, each profile takes 0.6 s more for 70 s; a batch of 10 takes 24 s)
 
 Reserved company words force outcomes: "fantasma" (not found), "homonimos" (multiple matches unless
 contexto_adicional is given), "sigilosa" (insufficient data), "hostil" (formula-like text in the analysis).
@@ -181,6 +198,11 @@ export function registerSandboxCommand(program: Command): void {
     .option("--latency <ms>", "latency per paid request (default 0)")
     .option("--latency-per-profile <ms>", "latency added per profile (default 0)")
     .option("--latency-jitter <ms>", "random extra latency per paid request, 0 to <ms>, seeded (default 0)")
+    .option(
+      "--latency-spell <spec>",
+      `a slow spell of the service, repeatable: ${SPELL_FORMAT}`,
+      (value: string, all: string[] = []) => [...all, value],
+    )
     .option("--credits <n>", "starting balance of every key (default: the plan's monthly quota)")
     .option("--rate-limit <n>", "requests per window per key (default 100)")
     .option("--rate-window <ms>", "rate-limit window (default 60000)")

@@ -140,6 +140,7 @@ export async function send(
     concurrency: settings.concurrency,
     maxConcurrency: settings.maxConcurrency,
     batchSize: settings.batchSize,
+    gatewayTimeoutMs: settings.gatewayTimeoutMs,
     pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs, lastStartAt: preflightAt },
     now,
   });

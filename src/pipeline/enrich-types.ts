@@ -1,6 +1,7 @@
 import type { FluenceClient } from "../api/index.js";
 import type { ProfileInput } from "../api/types.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
+import { DEFAULT_GATEWAY_TIMEOUT_MS } from "../send/batch-sizer.js";
 import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
 import type { SendEvent } from "../send/send-events.js";
 import type { FailedRequest } from "../send/send-report.js";
@@ -42,6 +43,8 @@ export interface EnrichOptions {
   ratePerMinute?: number;
   /** Retries per batch. Default 4. */
   retries?: number;
+  /** API Gateway's integration timeout, ms: batches are sized to finish well inside it. Default 29,000. */
+  gatewayTimeoutMs?: number;
   /** SQLite store path; null = no store (a throw-away one for this run). */
   storePath: string | null;
   /** Stored outcomes younger than this are used. Default 30 days; 0 = always ask. */
@@ -70,6 +73,7 @@ export const DEFAULT_ENRICH_SETTINGS = {
   delayMs: 0,
   ratePerMinute: 100,
   retries: 4,
+  gatewayTimeoutMs: DEFAULT_GATEWAY_TIMEOUT_MS,
   maxAgeMs: 30 * 24 * 3600 * 1000,
   format: "csv" as "csv" | "jsonl" | "xlsx",
   escapeFormulas: "api" as FormulaEscape,
@@ -161,7 +165,7 @@ export interface EnrichSummary {
   latency_ms: { p50: number; p95: number } | null;
   /** 504s from the gateway (answers lost after the service may have charged). */
   gateway_timeouts: number;
-  /** Batches sent per size, e.g. { "10": 98, "5": 4 }: smaller after recurring gateway timeouts. */
+  /** Batches sent per size, e.g. { "10": 98, "6": 4 }: smaller while the API answered too slowly for 10. */
   batch_sizes: Record<string, number>;
   /** Requests that failed (first 100), with the gateway's request id for support. */
   failed_requests: FailedRequest[];

@@ -10,6 +10,7 @@ export { SANDBOX_RESERVED } from "./sandbox-rules.js";
 export { startSandbox } from "./sandbox-server.js";
 export type {
   GatewayOptions,
+  LatencySpell,
   SandboxFaults,
   SandboxHandle,
   SandboxOptions,

@@ -58,7 +58,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     answers,
     timers,
     pickFault: createFaultPicker(options.faults, seed),
-    pickLatency: createLatencyPicker(options, seed),
+    pickLatency: createLatencyPicker(options, seed, () => now() - startedAt),
     maxConcurrentBatches: options.maxConcurrentBatches ?? Number.POSITIVE_INFINITY,
     integrationTimeoutMs: gateway?.integrationTimeoutMs,
   });

@@ -55,6 +55,8 @@ export interface SandboxOptions {
    * PRNG of its own derived from `seed` (the fault sequence stays the same). Default 0.
    */
   latencyJitterMs?: number;
+  /** Slow spells of the service (a step, a ramp), timed from the sandbox's start on its clock. */
+  latencySpells?: LatencySpell[];
   /** Starting balance of every key. Default: the plan's monthly quota. */
   credits?: number;
   /** Accepted requests per key per window (gateway mode: the token bucket's steady rate). Default 100. */
@@ -150,4 +152,17 @@ export interface SandboxHandle {
    * are abandoned uncharged.
    */
   close(): Promise<void>;
+}
+
+/**
+ * A slow spell of the service: from `atMs` after the sandbox started, the time per profile grows by up to
+ * `extraPerProfileMs`, rising over `rampMs` (0: a step), held `holdMs`, falling back over `fallMs`.
+ * Per profile, as the docs describe: a smaller batch is a real way out of it.
+ */
+export interface LatencySpell {
+  atMs: number;
+  rampMs?: number;
+  holdMs: number;
+  fallMs?: number;
+  extraPerProfileMs: number;
 }

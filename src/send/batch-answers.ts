@@ -11,6 +11,7 @@ import type { BatchOutcome } from "../api/types.js";
 import { ENDPOINT_OF } from "../store/serving-rule.js";
 import type { NewOutcome } from "../store/types.js";
 import { signalOf } from "./answer-signal.js";
+import type { SizeChange } from "./batch-sizer.js";
 import type { FlightTicket } from "./flow-control.js";
 import type { Job, JobQueue } from "./job-queue.js";
 import { rowErrorInfo } from "./row-codes.js";
@@ -50,7 +51,7 @@ export class BatchAnswers {
     const ctx = this.#ctx;
     this.#lastHealthyAt = ctx.now();
     this.#throttled = false;
-    ctx.flow.answered(ticket, "healthy", { latencyMs: outcome.latencyMs });
+    this.#resized(ctx.flow.answered(ticket, "healthy", { latencyMs: outcome.latencyMs }).resized);
     const okCount = outcome.results.filter((r) => r.ok).length;
     const perProfile = num(outcome.billing?.creditos_por_perfil) ?? ctx.credits.creditsPerProfile;
     const charged = num(outcome.billing?.creditos_utilizados) ?? okCount * perProfile;
@@ -95,11 +96,12 @@ export class BatchAnswers {
     const ctx = this.#ctx;
     const signal = signalOf(error);
     const limitBefore = ctx.flow.limit;
-    const pause = ctx.flow.answered(ticket, signal, {
+    const { pauseMs: pause, resized } = ctx.flow.answered(ticket, signal, {
       retryAfterMs: error instanceof RateLimitError ? error.retryAfterMs : undefined,
       gatewayTimeout: error instanceof GatewayTimeoutError,
       inflight: this.#inFlight(),
     });
+    this.#resized(resized);
     if (signal === "overload" && ctx.flow.limit < limitBefore) {
       ctx.onEvent?.({ kind: "overload", code: error.code, limit: ctx.flow.limit });
     }
@@ -115,6 +117,10 @@ export class BatchAnswers {
       await released;
     }
     ctx.onSettled?.(this.report);
+  }
+
+  #resized(change: SizeChange | undefined): void {
+    if (change) this.#ctx.onEvent?.({ kind: "batch_size", ...change });
   }
 
   /** What a failed request means for its people and for the run. */
@@ -142,8 +148,8 @@ export class BatchAnswers {
         const half = Math.ceil(n / 2);
         const now = ctx.now();
         this.#retries.unshift(
-          { ...job, people: job.people.slice(0, half), notBefore: now },
-          { ...job, people: job.people.slice(half), notBefore: now },
+          { ...job, people: job.people.slice(0, half), notBefore: now, mergeable: false },
+          { ...job, people: job.people.slice(half), notBefore: now, mergeable: false },
         );
       } else this.#fail(fps, "BAD_REQUEST", error.message, false);
     } else if (error instanceof RateLimitError) {
@@ -199,7 +205,7 @@ export class BatchAnswers {
       attempt: job.attempt + 1,
       delayMs: delay,
     });
-    this.#retries.push({ ...job, attempt: job.attempt + 1, notBefore: ctx.now() + delay });
+    this.#retries.push({ ...job, attempt: job.attempt + 1, notBefore: ctx.now() + delay, mergeable: true });
   }
 
   #fail(fps: string[], code: string, message: string, retryable: boolean): void {

@@ -1,4 +1,4 @@
-import { BatchSizer } from "./batch-sizer.js";
+import { BatchSizer, type SizeChange } from "./batch-sizer.js";
 import { AimdLimit } from "./concurrency-limit.js";
 import { LatencyStats } from "./latency-stats.js";
 import { RatePacer, type RatePacerOptions } from "./rate-pacer.js";
@@ -25,6 +25,12 @@ export interface AnswerDetail {
   inflight?: number;
 }
 
+/** What an answer changed: the pause on every start (a throttling answer's), and the batch size. */
+export interface Answered {
+  pauseMs: number;
+  resized?: SizeChange;
+}
+
 /** What a started batch carries back to answered(). */
 export interface FlightTicket {
   startedAt: number;
@@ -41,6 +47,8 @@ export interface FlowControlOptions {
   /** Largest batch (--batch-size). */
   batchSize: number;
   pacer: Omit<RatePacerOptions, "now">;
+  /** API Gateway's integration timeout (--gateway-timeout): batches are sized to finish well inside it. */
+  gatewayTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -77,7 +85,7 @@ export class FlowControl {
         : options.concurrency;
     this.#aimd = new AimdLimit({ max: ceiling });
     this.pacer = new RatePacer({ ...options.pacer, now: this.#now });
-    this.sizer = new BatchSizer(options.batchSize);
+    this.sizer = new BatchSizer({ max: options.batchSize, gatewayTimeoutMs: options.gatewayTimeoutMs });
   }
 
   /** Batches that may be in flight now. */
@@ -106,22 +114,29 @@ export class FlowControl {
   }
 
   /**
-   * Feeds one answer back. Returns the pause a throttling answer imposed on every start (its Retry-After),
-   * in ms, or 0.
+   * Feeds one answer back: the pause a throttling answer imposed on every start (its Retry-After), in ms,
+   * or 0, and the batch size it changed, if it did.
    */
-  answered(ticket: FlightTicket, signal: AnswerSignal, detail: AnswerDetail = {}): number {
+  answered(ticket: FlightTicket, signal: AnswerSignal, detail: AnswerDetail = {}): Answered {
     const now = this.#now();
     if (signal === "healthy") {
-      if (detail.latencyMs !== undefined) this.latency.add(detail.latencyMs);
+      let resized: SizeChange | undefined;
+      if (detail.latencyMs !== undefined) {
+        this.latency.add(detail.latencyMs);
+        resized = this.sizer.onHealthy(ticket.size, detail.latencyMs);
+      }
       this.#aimd.onHealthy(ticket.inflight);
       this.pacer.onHealthy();
-      this.sizer.onHealthy(ticket.size);
-      return 0;
+      return { pauseMs: 0, resized };
     }
-    if (signal === "neutral") return 0;
+    if (signal === "neutral") return { pauseMs: 0 };
     this.#aimd.onOverload(ticket.startedAt, detail.inflight ?? ticket.inflight, now);
-    if (detail.gatewayTimeout) this.sizer.onGatewayTimeout(ticket.size);
-    return signal === "throttled" ? this.pacer.onThrottled(ticket.startedAt, detail.retryAfterMs) : 0;
+    const resized = detail.gatewayTimeout
+      ? this.sizer.onGatewayTimeout(ticket.size, now - ticket.startedAt)
+      : undefined;
+    const pauseMs =
+      signal === "throttled" ? this.pacer.onThrottled(ticket.startedAt, detail.retryAfterMs) : 0;
+    return { pauseMs, resized };
   }
 
   /** In flight needed to keep the current rate busy at the planned latency; undefined before any sample. */

@@ -9,6 +9,11 @@ export interface Job {
   notBefore: number;
   /** When the first attempt of these people went out. */
   firstSentAt?: number;
+  /**
+   * May be sent with other people due for the same attempt (a retry after a 504, a 5xx, a throttle). Not
+   * a batch split to isolate a profile: that one must go as cut.
+   */
+  mergeable?: boolean;
 }
 
 /** Jobs waiting for another attempt, earliest first. Fresh people come from the ledger, not from here. */
@@ -24,14 +29,38 @@ export class JobQueue {
     this.#jobs.unshift(...jobs);
   }
 
-  /** The job whose time has come, cut to `maxPeople` (the rest stays queued); or undefined. */
+  /**
+   * The job whose time has come, cut to `maxPeople` (the rest stays queued) or, when mergeable, topped up
+   * with people of other due mergeable jobs of the same attempt: after a batch size shrinks, the re-sent
+   * 10s of a wave of 504s go as full batches of the new size, not as 6 + 4; or undefined.
+   */
   takeReady(now: number, maxPeople: number): Job | undefined {
     const at = this.#earliestIndex();
     const job = at === undefined ? undefined : this.#jobs[at];
     if (!job || job.notBefore > now) return undefined;
     this.#jobs.splice(at!, 1);
-    if (job.people.length <= maxPeople) return job;
-    this.#jobs.unshift({ ...job, people: job.people.slice(maxPeople) });
+    const taken = this.#cut(job, maxPeople, 0);
+    if (!job.mergeable) return taken;
+    for (let i = 0; i < this.#jobs.length && taken.people.length < maxPeople; ) {
+      const other = this.#jobs[i]!;
+      if (!other.mergeable || other.attempt !== job.attempt || other.notBefore > now) {
+        i++;
+        continue;
+      }
+      this.#jobs.splice(i, 1);
+      const part = this.#cut(other, maxPeople - taken.people.length, i);
+      taken.people = [...taken.people, ...part.people];
+      if (part.firstSentAt !== undefined) {
+        taken.firstSentAt = Math.min(taken.firstSentAt ?? part.firstSentAt, part.firstSentAt);
+      }
+    }
+    return taken;
+  }
+
+  /** `job` cut to `maxPeople`, the rest put back at `at` (in its place in line). */
+  #cut(job: Job, maxPeople: number, at: number): Job {
+    if (job.people.length <= maxPeople) return { ...job };
+    this.#jobs.splice(at, 0, { ...job, people: job.people.slice(maxPeople) });
     return { ...job, people: job.people.slice(0, maxPeople) };
   }
 

@@ -219,7 +219,7 @@ describe("request log and run phases", () => {
 describe("parseBenchArgs", () => {
   it("defaults to the full set of seven scenarios", () => {
     expect(math.parseBenchArgs([])).toEqual({
-      only: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      only: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
       quick: false,
       cpuProf: false,
       out: undefined,
@@ -239,9 +239,41 @@ describe("parseBenchArgs", () => {
 
   it("refuses unknown flags and scenario numbers rather than running the wrong set", () => {
     expect(() => math.parseBenchArgs(["--fast"])).toThrow(/unknown option/);
-    expect(() => math.parseBenchArgs(["--only", "12"])).toThrow(/1,2,3,4,5,6,7,8,9,10,11/);
-    expect(() => math.parseBenchArgs(["--only", "0"])).toThrow(/10,11/);
-    expect(() => math.parseBenchArgs(["--only"])).toThrow(/10,11/);
+    expect(() => math.parseBenchArgs(["--only", "13"])).toThrow(/1,2,3,4,5,6,7,8,9,10,11,12/);
+    expect(() => math.parseBenchArgs(["--only", "0"])).toThrow(/11,12/);
+    expect(() => math.parseBenchArgs(["--only"])).toThrow(/11,12/);
     expect(() => math.parseBenchArgs(["--out"])).toThrow(/file name/);
+  });
+});
+
+describe("slow spells: paid twice and the step's first wave", () => {
+  const req = (arrivedAt: number, answeredAt: number, status = 200) => ({
+    route: "POST /crm_basico_batch",
+    status,
+    arrivedAt,
+    answeredAt,
+    ms: answeredAt - arrivedAt,
+  });
+
+  it("paid twice is what was debited beyond one credit a person enriched, never negative", () => {
+    expect(math.paidTwice({ creditsDebited: 2_040, enriched: 2_000 })).toBe(40);
+    expect(math.paidTwice({ creditsDebited: 990, enriched: 1_000 })).toBe(0);
+  });
+
+  it("counts as first wave the 504s of batches sent before any batch sent inside the step was answered", () => {
+    const requests = [
+      req(0, 2_000),
+      req(900, 3_900, 504), // sent before the step: first wave
+      req(1_100, 4_000, 504), // sent in the step, before its first answer: first wave too
+      req(1_000, 3_800), // the first batch sent inside the step: answered at 3,800
+      req(4_500, 7_400, 504), // sent after a slow answer came back: the client's doing
+      { route: "GET /creditos", status: 200, arrivedAt: 0, answeredAt: 10, ms: 10 },
+    ];
+    expect(math.firstWave(requests, { stepAt: 1_000 })).toEqual({
+      firstSignalAt: 3_800,
+      timeouts: 3,
+      firstWaveTimeouts: 2,
+    });
+    expect(math.firstWave([req(0, 100)], { stepAt: 50 }).firstWaveTimeouts).toBe(0);
   });
 });

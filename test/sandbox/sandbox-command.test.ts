@@ -14,6 +14,21 @@ describe("sandboxOptionsFromFlags", () => {
     expect(sandboxOptionsFromFlags({}).gateway).toBeUndefined();
   });
 
+  it("reads --latency-spell AT,RAMP,HOLD,FALL,EXTRA, repeatable, and refuses anything else in one sentence", () => {
+    expect(
+      sandboxOptionsFromFlags({ latencySpell: ["30000,0,7000,0,130", "60000,10000,5000,5000,90"] })
+        .latencySpells,
+    ).toEqual([
+      { atMs: 30_000, rampMs: 0, holdMs: 7_000, fallMs: 0, extraPerProfileMs: 130 },
+      { atMs: 60_000, rampMs: 10_000, holdMs: 5_000, fallMs: 5_000, extraPerProfileMs: 90 },
+    ]);
+    for (const bad of ["30000,0,7000,130", "a,b,c,d,e", "1,2,3,4,-5", "1,2,3,4,5.5"]) {
+      expect(() => sandboxOptionsFromFlags({ latencySpell: [bad] })).toThrow(
+        new RegExp(`--latency-spell must be AT,RAMP,HOLD,FALL,EXTRA .*got "${bad.replace(".", "\\.")}"`),
+      );
+    }
+  });
+
   it("applies the command defaults", () => {
     expect(sandboxOptionsFromFlags({})).toEqual({
       port: 8787,
@@ -178,6 +193,7 @@ describe("registerSandboxCommand", () => {
       "--latency",
       "--latency-per-profile",
       "--latency-jitter",
+      "--latency-spell",
       "--credits",
       "--rate-limit",
       "--rate-window",
@@ -203,6 +219,7 @@ describe("registerSandboxCommand", () => {
     expect(help).toContain("fluence sandbox --fail-500 0.05");
     for (const flag of [
       "--latency-jitter",
+      "--latency-spell",
       "--max-concurrent",
       "--gateway",
       "--stage",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLatencyPicker } from "../../src/sandbox/sandbox-latency.js";
+import { createLatencyPicker, spellExtraPerProfile } from "../../src/sandbox/sandbox-latency.js";
 import { people, post, useSandboxes } from "./sandbox-test-helpers.js";
 
 const start = useSandboxes();
@@ -66,5 +66,44 @@ describe("latency jitter", () => {
     const plain = await run(false);
     expect(plain.statuses).toEqual(jittered.statuses);
     expect(jittered.statuses).toContain(500);
+  });
+});
+
+describe("latency spells", () => {
+  const ramp = { atMs: 10_000, rampMs: 4_000, holdMs: 2_000, fallMs: 2_000, extraPerProfileMs: 100 };
+
+  it("rises over the ramp, holds, falls back to nothing", () => {
+    const at = (ms: number) => spellExtraPerProfile([ramp], ms);
+    expect([0, 9_999, 10_000].map(at)).toEqual([0, 0, 0]);
+    expect(at(11_000)).toBe(25);
+    expect(at(14_000)).toBe(100);
+    expect(at(15_999)).toBe(100);
+    expect(at(17_000)).toBe(50);
+    expect([18_000, 60_000].map(at)).toEqual([0, 0]);
+  });
+
+  it("a step has no ramp or fall; two spells add up", () => {
+    const step = { atMs: 1_000, holdMs: 500, extraPerProfileMs: 40 };
+    expect([999, 1_000, 1_499, 1_500].map((ms) => spellExtraPerProfile([step], ms))).toEqual([0, 40, 40, 0]);
+    expect(spellExtraPerProfile([step, { ...step, extraPerProfileMs: 10 }], 1_200)).toBe(50);
+  });
+
+  it("slows each profile of a batch, on the clock the picker is given", () => {
+    let elapsed = 0;
+    const pick = createLatencyPicker(
+      {
+        latencyMs: 500,
+        latencyPerProfileMs: 100,
+        latencySpells: [{ atMs: 1_000, holdMs: 1_000, extraPerProfileMs: 50 }],
+      },
+      1,
+      () => elapsed,
+    );
+    expect([pick(10), pick(5)]).toEqual([1_500, 1_000]);
+    elapsed = 1_500;
+    // A batch of 5 inside the spell takes what a batch of 10 takes outside it: a smaller batch is a way out.
+    expect([pick(10), pick(5)]).toEqual([2_000, 1_250]);
+    elapsed = 2_000;
+    expect(pick(10)).toBe(1_500);
   });
 });

@@ -50,7 +50,7 @@ describe("FlowControl", () => {
     expect(flow.maxInflight).toBe(8);
   });
 
-  it("throttled answers lower the rate and the limit; a 504 also counts toward smaller batches", () => {
+  it("throttled answers lower the rate and the limit; a 504 also makes the batches smaller", () => {
     const c = clock();
     const flow = new FlowControl({
       concurrency: "auto",
@@ -64,11 +64,15 @@ describe("FlowControl", () => {
     flow.answered(a, "throttled", { inflight: 2 });
     expect(flow.pacer.ratePerMinute).toBeCloseTo(70, 5);
     expect(flow.limitDecreases).toBe(1);
-    flow.answered(b, "overload", { gatewayTimeout: true, inflight: 1 });
+    // A batch of 10 took the gateway's 29 s or more: by the model, 8 is the most that fits 85% of it.
+    const { resized } = flow.answered(b, "overload", { gatewayTimeout: true, inflight: 1 });
+    expect(flow.sizer.size).toBe(8);
+    expect(resized).toMatchObject({ from: 10, to: 8, why: "slower" });
     const d = flow.started(10, 1);
     c.advance(5);
-    flow.answered(d, "overload", { gatewayTimeout: true });
-    expect(flow.sizer.size).toBe(5);
+    // Another 10 that was already out says the same about 10, nothing about 8.
+    expect(flow.answered(d, "overload", { gatewayTimeout: true }).resized).toBeUndefined();
+    expect(flow.sizer.size).toBe(8);
   });
 
   it("neutral answers change nothing", () => {
