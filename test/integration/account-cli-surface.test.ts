@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import module from "node:module";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -68,6 +69,10 @@ describe("--sandbox needs no key", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({
       store: path.join(cache, "fluence", "sandbox-store.sqlite"),
     });
+    // On Node lines with a compile cache (>= 22.1) it lives beside the store, never in $TMPDIR.
+    const hasCompileCache =
+      typeof (module as { enableCompileCache?: unknown }).enableCompileCache === "function";
+    expect(existsSync(path.join(cache, "fluence", "compile-cache"))).toBe(hasCompileCache);
   });
 
   it("enrich --sandbox writes the outputs with no key in the environment", async () => {

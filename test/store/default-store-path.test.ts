@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { fluenceCacheDir } from "../../src/store/default-store-path.js";
 import { defaultStorePath } from "../../src/store/index.js";
 
 describe("defaultStorePath", () => {
@@ -41,5 +42,18 @@ describe("defaultStorePath", () => {
 
   it("defaults to the real environment", () => {
     expect(defaultStorePath()).toBe(defaultStorePath(process.env, process.platform, homedir()));
+  });
+});
+
+describe("fluenceCacheDir", () => {
+  it("is the store's directory on every platform, whatever FLUENCE_STORE says", () => {
+    const env = { FLUENCE_STORE: "/team/store.sqlite", XDG_CACHE_HOME: "/xdg", LOCALAPPDATA: "C:\\Local" };
+    expect(fluenceCacheDir(env, "linux", "/home/ana")).toBe("/xdg/fluence");
+    expect(fluenceCacheDir({}, "linux", "/home/ana")).toBe("/home/ana/.cache/fluence");
+    expect(fluenceCacheDir(env, "darwin", "/Users/ana")).toBe("/Users/ana/Library/Caches/fluence");
+    expect(fluenceCacheDir(env, "win32", "C:\\Users\\ana")).toBe("C:\\Local\\fluence\\Cache");
+    expect(defaultStorePath({}, "win32", "C:\\Users\\ana")).toBe(
+      "C:\\Users\\ana\\AppData\\Local\\fluence\\Cache\\store.sqlite",
+    );
   });
 });
