@@ -29,7 +29,7 @@ function action<F extends CommonFlags>(
 ) {
   return async (flags: F) => {
     const { terminalOutput } = await import("./terminal-output.js");
-    const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
+    const out = await terminalOutput({ json: flags.json, quiet: flags.quiet });
     // The HTTP client (undici) and the sandbox load only once a command runs, not for --help.
     const { connectApi } = await import("./api-connection.js");
     const conn = await connectApi(flags);

@@ -47,7 +47,7 @@ export interface EnrichFlags extends ApiFlags {
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 export async function enrichAction(input: string, flags: EnrichFlags): Promise<number> {
-  const out = terminalOutput({ json: flags.json, quiet: flags.quiet });
+  const out = await terminalOutput({ json: flags.json, quiet: flags.quiet });
   const maxAgeMs = flags.refresh ? 0 : parseAge(flags.maxAge);
   const storePath = flags.store === false ? null : (flags.store ?? storePathFor(flags.sandbox));
   const conn = await connectApi(flags);

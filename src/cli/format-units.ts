@@ -9,6 +9,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/**
+ * `n.toLocaleString("en-US")` (thousands grouped with commas, at most 3 decimals) without Intl: the first
+ * locale-aware call loads ICU's data, ~20 ms of a command that prints one balance.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
+  // Beyond 1e21 toFixed turns exponential; no count fluence prints gets there.
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return n.toLocaleString("en-US");
+  const [whole = "0", fraction = ""] = Math.abs(n).toFixed(3).split(".");
+  const digits = fraction.replace(/0+$/, "");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const text = digits ? `${grouped}.${digits}` : grouped;
+  return n < 0 || Object.is(n, -0) ? `-${text}` : text;
 }

@@ -5,6 +5,7 @@ import { defaultStorePath } from "../store/default-store-path.js";
 import { isPostgresSpec, openStore } from "../store/open-store.js";
 import { parseAge } from "../store/parse-age.js";
 import type { StoreStats } from "../store/types.js";
+import { formatCount } from "./format-units.js";
 
 /**
  * Counts of the store `spec` names (a SQLite file or a postgres:// URL); all zeros, and no file created,
@@ -59,7 +60,7 @@ function exists(spec: string): boolean {
 
 /** Human-readable stats, one fact per line. */
 export function formatStoreStats(stats: StoreStats): string {
-  const count = (n: number) => n.toLocaleString("en-US");
+  const count = formatCount;
   const date = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
   return [
     `Store:     ${stats.path}`,
@@ -129,9 +130,7 @@ export function registerStoreCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify({ deleted: result.deleted })}\n`);
       } else {
         const noun = result.deleted === 1 ? "outcome" : "outcomes";
-        process.stdout.write(
-          `Deleted ${result.deleted.toLocaleString("en-US")} ${noun} from ${result.location}.\n`,
-        );
+        process.stdout.write(`Deleted ${formatCount(result.deleted)} ${noun} from ${result.location}.\n`);
       }
     });
 }

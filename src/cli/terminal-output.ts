@@ -1,5 +1,3 @@
-import { Chalk, type ChalkInstance } from "chalk";
-
 /**
  * Where human text goes. With --json, stdout is reserved for the JSON document, so human text moves to
  * stderr. Colour follows the stream it is written to (NO_COLOR / FORCE_COLOR are honoured by chalk).
@@ -11,14 +9,31 @@ export interface TerminalOutput {
   warn(text: string): void;
   /** Machine output (JSON) on stdout. */
   json(value: unknown): void;
-  readonly color: ChalkInstance;
+  readonly color: Colors;
   readonly humanStream: NodeJS.WriteStream;
   readonly quiet: boolean;
 }
 
-export function terminalOutput(options: { json?: boolean; quiet?: boolean }): TerminalOutput {
+/** The styles fluence's human output uses. */
+export interface Colors {
+  bold(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+}
+
+const plain = (text: string) => text;
+const NO_COLORS: Colors = { bold: plain, dim: plain, green: plain, red: plain, yellow: plain };
+
+/**
+ * chalk is loaded only when the stream takes colour: piped output, cron and CI (most runs of a command
+ * that prints one balance) skip its load.
+ */
+export async function terminalOutput(options: { json?: boolean; quiet?: boolean }): Promise<TerminalOutput> {
   const humanStream = options.json ? process.stderr : process.stdout;
-  const color = new Chalk({ level: colorLevel(humanStream) });
+  const level = colorLevel(humanStream);
+  const color: Colors = level === 0 ? NO_COLORS : new (await import("chalk")).Chalk({ level });
   return {
     info: (text) => {
       if (!options.quiet) humanStream.write(`${text}\n`);
