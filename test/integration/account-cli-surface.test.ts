@@ -1,10 +1,19 @@
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import http from "node:http";
 import module from "node:module";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CliResult, FIXTURES, runCli, tempDir } from "../helpers/cli-harness.js";
+import { NOBODY, runningAsRoot } from "../helpers/machine-failures.js";
 
 // --sandbox without a key, --help/--version, bad flags and values, and API bodies of unexpected shape.
 
@@ -177,15 +186,27 @@ describe("bad flags and values: exit 2 with one sentence", () => {
     }
   });
 
-  // root reads any file regardless of its mode, so the scenario cannot be staged as root
-  it.skipIf(process.getuid?.() === 0)("an input file without read permission (skipped as root)", async () => {
+  it("an input file without read permission", async () => {
     const t = temp();
     const input = t.file("locked.csv");
     writeFileSync(input, "primeiro_nome,ultimo_nome,empresa\nAna,Souza,Natura\n");
     chmodSync(input, 0o000);
-    const r = await runCli(["enrich", input, "--sandbox", "--no-store"]);
-    expect(r.code).toBe(2);
+    // root reads any file whatever its mode: as root (CI), the CLI runs as nobody, who can reach the
+    // directory and write the outputs, but not read the file.
+    const asRoot = runningAsRoot();
+    const outDir = t.file("out");
+    mkdirSync(outDir);
+    if (asRoot) {
+      chmodSync(t.dir, 0o755);
+      chownSync(outDir, NOBODY.uid, NOBODY.gid);
+    }
+    const r = await runCli(["enrich", input, "--sandbox", "--no-store", "--out-dir", outDir], {
+      user: asRoot ? NOBODY : undefined,
+      env: { TMPDIR: outDir, XDG_CACHE_HOME: outDir },
+    });
+    expect(r.code, r.stderr).toBe(2);
     expectOneSentence(r);
+    expect(r.stderr).toMatch(/^fluence: Cannot read .*locked\.csv/);
   });
 });
 
