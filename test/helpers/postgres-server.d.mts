@@ -13,10 +13,15 @@ export interface PostgresServerInfo {
 export interface PostgresServer extends PostgresServerInfo {
   url(database: string): string;
   stop(): Promise<void>;
+  /** With `tls: true`: the CA that signed the server's certificate (PEM). */
+  caFile?: string;
 }
 
 export function findPostgresBinaries(): { initdb: string; postgres: string } | undefined;
-export function startPostgres(options?: { log?: (line: string) => void }): Promise<PostgresServer>;
+export function startPostgres(options?: {
+  log?: (line: string) => void;
+  tls?: boolean;
+}): Promise<PostgresServer>;
 export function adminClient(server: PostgresServerInfo, database?: string): Promise<pg.Client>;
 export function createDatabase(server: PostgresServerInfo, prefix?: string): Promise<string>;
 export function dropDatabase(server: PostgresServerInfo, name: string): Promise<void>;

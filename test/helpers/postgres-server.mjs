@@ -2,6 +2,7 @@
 // loopback port with its socket in that dir, fsync off. Plain JavaScript so bench/ can use it too.
 import { execFileSync, spawn } from "node:child_process";
 import {
+  chmodSync,
   chownSync,
   existsSync,
   mkdtempSync,
@@ -69,7 +70,7 @@ function freePort() {
 /**
  * Starts a server; resolves once it accepts connections. The superuser `fluence` logs in over TCP with a
  * password (scram-sha-256), so tests exercise real authentication; over the socket, without one.
- * @param {{ log?: (line: string) => void }} [options]
+ * @param {{ log?: (line: string) => void, tls?: boolean }} [options] tls: TCP over TLS only (see makeTlsOnly)
  */
 export async function startPostgres(options = {}) {
   const binaries = findPostgresBinaries();
@@ -104,13 +105,21 @@ export async function startPostgres(options = {}) {
     { ...identity, env, stdio: ["ignore", "ignore", "pipe"] },
   );
   rmSync(pwfile);
+  const tls = options.tls ? makeTlsOnly(dir, data, own) : undefined;
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      const child = await launch(binaries.postgres, { data, dir, port, identity, env });
-      options.log?.(`PostgreSQL ${version} on 127.0.0.1:${port} (${dir})`);
-      return handle({ child, dir, port, password, version });
+      const child = await launch(binaries.postgres, {
+        data,
+        dir,
+        port,
+        identity,
+        env,
+        extra: tls?.args ?? [],
+      });
+      options.log?.(`PostgreSQL ${version} on 127.0.0.1:${port} (${dir})${tls ? ", TLS only" : ""}`);
+      return { ...handle({ child, dir, port, password, version }), caFile: tls?.caFile };
     } catch (error) {
       lastError = error;
     }
@@ -119,7 +128,75 @@ export async function startPostgres(options = {}) {
   throw lastError;
 }
 
-async function launch(postgres, { data, dir, port, identity, env }) {
+/**
+ * A server that accepts TCP connections over TLS only (pg_hba: hostssl, no host line), with a certificate
+ * for 127.0.0.1 and localhost signed by a CA of its own, as self-hosted servers have: a client verifies it
+ * only when given the CA file (returned as caFile). Made with the openssl command line.
+ */
+function makeTlsOnly(dir, data, own) {
+  const file = (name) => path.join(dir, name);
+  const openssl = (args) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    file("ca.key"),
+    "-out",
+    file("ca.crt"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=fluence test CA",
+  ]);
+  openssl([
+    "req",
+    ...ec,
+    "-keyout",
+    file("server.key"),
+    "-out",
+    file("server.csr"),
+    "-subj",
+    "/CN=localhost",
+  ]);
+  writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl([
+    "x509",
+    "-req",
+    "-in",
+    file("server.csr"),
+    "-CA",
+    file("ca.crt"),
+    "-CAkey",
+    file("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    file("server.crt"),
+    "-days",
+    "2",
+    "-extfile",
+    file("san.ext"),
+  ]);
+  for (const name of ["server.key", "server.crt"]) own(file(name));
+  chmodSync(file("server.key"), 0o600);
+  const hba = path.join(data, "pg_hba.conf");
+  writeFileSync(hba, "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n");
+  own(hba);
+  return {
+    caFile: file("ca.crt"),
+    args: [
+      "-c",
+      "ssl=on",
+      "-c",
+      `ssl_cert_file=${file("server.crt")}`,
+      "-c",
+      `ssl_key_file=${file("server.key")}`,
+    ],
+  };
+}
+
+async function launch(postgres, { data, dir, port, identity, env, extra = [] }) {
   const logFile = path.join(dir, `server-${port}.log`);
   const out = openSync(logFile, "w");
   const args = [
@@ -141,6 +218,7 @@ async function launch(postgres, { data, dir, port, identity, env }) {
     "max_connections=200",
     "-c",
     "shared_buffers=64MB",
+    ...extra,
   ];
   const child = spawn(postgres, args, { ...identity, env, stdio: ["ignore", out, out] });
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));

@@ -3,7 +3,13 @@ import { EXIT } from "../../exit-codes.js";
 import { UserError } from "../../user-error.js";
 import { connectFailure, lostConnection, statementFailure } from "./errors.js";
 import { migrate, SCHEMA, SCHEMA_VERSION } from "./migrate.js";
-import { checkPostgresUrl, invalidPostgresUrl, type PostgresTarget, targetOf } from "./target.js";
+import {
+  checkPostgresUrl,
+  invalidPostgresUrl,
+  type PostgresTarget,
+  targetOf,
+  withLibpqSsl,
+} from "./target.js";
 
 /** A connected, migrated session, and what happened to it. */
 export interface Session {
@@ -22,7 +28,7 @@ export async function connect(url: string, connectTimeoutMs: number): Promise<Se
   let client: pg.Client;
   try {
     client = new pg.Client({
-      connectionString: url,
+      connectionString: withLibpqSsl(url),
       connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
       application_name: "fluence",
@@ -30,7 +36,16 @@ export async function connect(url: string, connectTimeoutMs: number): Promise<Se
       // the advisory lock (and every other fluence waiting on it) for as long as TCP takes to notice.
       idle_in_transaction_session_timeout: 60_000,
     });
-  } catch {
+  } catch (error) {
+    // sslrootcert, sslcert and sslkey are read as the URL is parsed.
+    const file = (error as { path?: unknown }).path;
+    if (typeof file === "string") {
+      throw new UserError(
+        `Cannot read ${file}, the certificate or key file the store URL (or PGSSLROOTCERT, PGSSLCERT, PGSSLKEY) names; check the path and that this user can read it.`,
+        EXIT.io,
+        { cause: error },
+      );
+    }
     // The driver's own parser refused what URL accepted; its message is not repeated, it may quote the URL.
     throw invalidPostgresUrl(url);
   }

@@ -45,6 +45,18 @@ export function lostConnection(target: PostgresTarget, cause: unknown): UserErro
   );
 }
 
+/** Node's TLS codes for a certificate chain that does not lead to a trusted CA. */
+const CERTIFICATE_UNVERIFIED = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+]);
+
 /** Why a connection could not be made, as one sentence naming the target and what to check. */
 export function connectFailure(target: PostgresTarget, error: unknown, timeoutMs: number): UserError {
   const at = `the PostgreSQL store at ${target.location}`;
@@ -60,6 +72,14 @@ export function connectFailure(target: PostgresTarget, error: unknown, timeoutMs
   } else if (code === "28P01" || /password must be a string/iu.test(message)) {
     const why = code === "28P01" ? "wrong password" : "it asked for a password and none was given";
     sentence = `The server refused user "${target.user}" for ${at} (${why}); check the user and the password (in PGPASSWORD, ~/.pgpass or the URL).`;
+  } else if (CERTIFICATE_UNVERIFIED.has(code)) {
+    sentence = `Cannot open ${at}: its TLS certificate could not be verified (${scrub(message, target)}); add sslrootcert=<the CA file> to the URL to verify it, or use sslmode=require to encrypt without verifying.`;
+  } else if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    sentence = `Cannot open ${at}: its TLS certificate is not for the host "${target.host}"; connect with the host name the certificate names, or use sslmode=verify-ca to check the CA only.`;
+  } else if (/does not support SSL/iu.test(message)) {
+    sentence = `Cannot open ${at}: the server does not accept TLS connections; leave sslmode out of the URL (and PGSSLMODE unset), or turn ssl on at the server.`;
+  } else if (code === "28000" && /no encryption/iu.test(message)) {
+    sentence = `The server accepts only encrypted connections for ${at}; add sslmode=require to the URL (or sslmode=verify-full&sslrootcert=<the CA file> to verify the server too).`;
   } else if (code === "28000") {
     sentence = `The server refused user "${target.user}" for ${at} (${scrub(message, target)}); check the user and the server's pg_hba.conf.`;
   } else if (code === "3D000") {

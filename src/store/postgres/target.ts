@@ -69,3 +69,38 @@ export function scrub(text: string, target: PostgresTarget): string {
   const secret = target.secret;
   return secret ? text.split(secret).join("***") : text;
 }
+
+/** libpq's variables for what the URL's query may also say; the URL wins, as in libpq. */
+const LIBPQ_SSL_VARIABLES = [
+  ["sslmode", "PGSSLMODE"],
+  ["sslrootcert", "PGSSLROOTCERT"],
+  ["sslcert", "PGSSLCERT"],
+  ["sslkey", "PGSSLKEY"],
+] as const;
+
+/**
+ * The URL with `sslmode` meaning what libpq (psql, every PostgreSQL tool) means by it. node-postgres reads
+ * `require` and `verify-ca` as `verify-full`, so `sslmode=require` against a server with a self-signed
+ * certificate fails where psql connects; its libpq-compatible parsing (`uselibpqcompat=true`) reads them
+ * as libpq does: `require` encrypts without verifying (and checks the CA when `sslrootcert` is given),
+ * `verify-ca` checks the CA, `verify-full` also the host name. PGSSLMODE and the other libpq variables are
+ * moved into the URL when it does not say, so that they mean the same (node-postgres would read PGSSLMODE
+ * its own way). A URL with no TLS setting anywhere is returned as it was.
+ */
+export function withLibpqSsl(spec: string, env: NodeJS.ProcessEnv = process.env): string {
+  const url = new URL(spec);
+  const query = url.searchParams;
+  let changed = false;
+  for (const [param, variable] of LIBPQ_SSL_VARIABLES) {
+    const value = env[variable];
+    if (!query.has(param) && value) {
+      query.set(param, value);
+      changed = true;
+    }
+  }
+  if (query.has("sslmode") && !query.has("uselibpqcompat")) {
+    query.set("uselibpqcompat", "true");
+    changed = true;
+  }
+  return changed ? url.toString() : spec;
+}
