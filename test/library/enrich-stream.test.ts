@@ -126,6 +126,35 @@ describe("enrich() from the package", () => {
     expect(sandbox.stats().profilesReceived).toBe(received);
   });
 
+  it("sizes batches under gatewayTimeoutMs: one 504 (the first batch, before any answer), then sizes that fit", async () => {
+    // 10 profiles take 50 + 10 x 17 = 220 ms, past this gateway's 200 ms; 7 take 169 ms.
+    const gateway = await startSandbox({
+      port: 0,
+      gateway: { integrationTimeoutMs: 200 },
+      latencyMs: 50,
+      latencyPerProfileMs: 17,
+      rateLimit: 100_000,
+    });
+    const slowClient = createClient({ baseUrl: gateway.url, apiKey: gateway.keys.enterprise });
+    try {
+      const outcomes = await collect(
+        enrich(people(200), {
+          client: slowClient,
+          storePath: null,
+          concurrency: 1,
+          ratePerMinute: 60_000,
+          delayMs: 0,
+          gatewayTimeoutMs: 200,
+        }),
+      );
+      expect(outcomes.filter((o) => o.status === "enriched")).toHaveLength(200);
+      expect(gateway.stats().gatewayTimeouts).toBe(1);
+    } finally {
+      await slowClient.close();
+      await gateway.close();
+    }
+  });
+
   it("stops sending when the credits run out and reports every person left as INSUFFICIENT_CREDITS", async () => {
     sandbox.setBalance(sandbox.keys.enterprise, 4);
     const outcomes = await collect(enrich(people(12), { client, storePath: null, batchSize: 2 }));
