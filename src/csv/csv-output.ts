@@ -1,6 +1,6 @@
 import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
+import { checkRowWrite, removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
 import { ensureDir } from "../fs/ensure-dir.js";
 import { removeOnExit } from "../fs/exit-cleanup.js";
 import { asIoFailure } from "../fs/io-errors.js";
@@ -121,11 +121,7 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
 
   return {
     async write(values) {
-      if (state !== "open") throw new Error(`write() after ${state}`);
-      if (failure !== undefined) throw failure;
-      if (values.length !== header.length) {
-        throw new Error(`write() got ${values.length} values for ${header.length} columns`);
-      }
+      checkRowWrite(state, failure, values.length, header.length);
       pending += format(values);
       if (pending.length >= FLUSH_AT) await flush();
     },

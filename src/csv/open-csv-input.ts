@@ -196,10 +196,7 @@ async function openDecoded(
     info: { path: displayName, encoding, bom: bomLength > 0, delimiter, header, headerLine, format: "csv" },
     records,
     sample: found.sample,
-    async replacedNotice() {
-      if (!named || !(await file.replaced())) return undefined;
-      return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
-    },
+    replacedNotice: () => replacedNotice(file, named, displayName),
     close: () => file.close(),
   };
 }
@@ -247,12 +244,19 @@ async function openWorkbook(file: InputFile, named: boolean, options: CsvReadOpt
     },
     records,
     sample: found.sample,
-    async replacedNotice() {
-      if (!named || !(await file.replaced())) return undefined;
-      return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
-    },
+    replacedNotice: () => replacedNotice(file, named, displayName),
     close: () => file.close(),
   };
+}
+
+/** For a named file (not stdin) that another file took the place of during the run: say so, once. */
+async function replacedNotice(
+  file: InputFile,
+  named: boolean,
+  displayName: string,
+): Promise<string | undefined> {
+  if (!named || !(await file.replaced())) return undefined;
+  return `${displayName} was replaced by another file during the run; the outputs are from the file as it was when the run started.`;
 }
 
 function describeFsError(error: unknown): string {

@@ -92,3 +92,13 @@ export async function removeDeadTempFiles(file: string): Promise<void> {
     await rm(path.join(dir, name), { force: true });
   }
 }
+
+/**
+ * What every output written through a temp file checks before taking a row: it is still open, nothing
+ * failed before (the first failure is thrown again, not a later one it caused), and one value per column.
+ */
+export function checkRowWrite(state: string, failure: unknown, values: number, columns: number): void {
+  if (state !== "open") throw new Error(`write() after ${state}`);
+  if (failure !== undefined) throw failure;
+  if (values !== columns) throw new Error(`write() got ${values} values for ${columns} columns`);
+}

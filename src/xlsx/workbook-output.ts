@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { WorkbookWriter } from "@cj-tech-master/excelts";
-import { removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
+import { checkRowWrite, removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
 import { ensureDir } from "../fs/ensure-dir.js";
 import { removeOnExit } from "../fs/exit-cleanup.js";
 import { asIoFailure } from "../fs/io-errors.js";
@@ -108,11 +108,7 @@ export async function createWorkbookOutput(options: {
 
   return {
     async write(values) {
-      if (state !== "open") throw new Error(`write() after ${state}`);
-      if (failure !== undefined) throw failure;
-      if (values.length !== header.length) {
-        throw new Error(`write() got ${values.length} values for ${header.length} columns`);
-      }
+      checkRowWrite(state, failure, values.length, header.length);
       sheet.addRow(values).commit();
       if (++rows % CHECK_EVERY === 0) await backPressure();
     },
