@@ -1,8 +1,5 @@
-import { open, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
-import { checkRowWrite, removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
-import { ensureDir } from "../fs/ensure-dir.js";
-import { removeOnExit } from "../fs/exit-cleanup.js";
+import { open } from "node:fs/promises";
+import { checkRowWrite, stagePath } from "../fs/atomic-file.js";
 import { asIoFailure } from "../fs/io-errors.js";
 import type { FormulaEscape } from "./formula.js";
 import { csvRowFormatter, escapeStart, jsonlRowFormatter, type RowFormatter } from "./row-format.js";
@@ -47,18 +44,13 @@ const FLUSH_AT = 256 * 1024;
  */
 export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOutput> {
   const { header } = options;
-  const dir = dirname(options.path);
   const ioError = (error: unknown) => asIoFailure(error, { file: options.path, role: "output" });
-  const temp = tempPathBeside(options.path);
-  let forget: () => void = () => {};
+  const staged = await stagePath(options.path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    await ensureDir(dir);
-    await removeDeadTempFiles(options.path);
-    forget = removeOnExit(temp);
-    handle = await open(temp, "wx");
+    handle = await open(staged.temp, "wx");
   } catch (error) {
-    forget();
+    await staged.discard();
     throw ioError(error);
   }
 
@@ -129,14 +121,8 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
     async commit() {
       if (state === "committed") return;
       await finish();
-      try {
-        await rename(temp, options.path);
-      } catch (error) {
-        throw ioError(error);
-      }
+      await staged.publish();
       state = "committed";
-      forget();
-      await syncDirectory(dir);
     },
     async abort() {
       if (state === "committed" || state === "aborted") return;
@@ -145,22 +131,7 @@ export async function createCsvOutput(options: CsvOutputOptions): Promise<CsvOut
       pending = "";
       await Promise.allSettled([...inFlight]);
       if (wasOpen) await handle.close().catch(() => {});
-      await rm(temp, { force: true });
-      forget();
+      await staged.discard();
     },
   };
-}
-
-/** Makes the rename itself durable. Best effort: some platforms cannot open or fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The data is already fsynced; only the directory entry's durability is at stake.
-  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { ensureDir } from "./ensure-dir.js";
 import { removeOnExit } from "./exit-cleanup.js";
 import { asIoFailure, type FileRole } from "./io-errors.js";
 import { pidAlive } from "./pid-alive.js";
@@ -16,28 +17,63 @@ export function tempPathBeside(file: string): string {
   );
 }
 
-/** A small file written to its temp path, waiting to be published by rename (or discarded). */
+/** A file written to its temp path, waiting to be published by rename (or discarded). */
 export interface StagedFile {
-  /** Renames the temp file onto the final path. */
+  /** Renames the temp file onto the final path and makes the rename durable. No-op after the first. */
   publish(): Promise<void>;
   /** Removes the temp file; the final path is untouched. No-op after publish. */
   discard(): Promise<void>;
 }
 
+/** A staged file that its writer fills itself, streaming, at `temp`. */
+export interface StagedPath extends StagedFile {
+  readonly temp: string;
+}
+
 /**
- * Writes `text` to a temp file beside `file` and fsyncs it, so that publishing is one rename. I/O
- * failures come out as IoFailure naming `file` (role "output" unless told otherwise).
+ * The one way fluence publishes a file: a temp path beside `file` (its directory made, dead runs' temp
+ * files removed, the temp removed at exit unless published), then rename and a directory fsync. The
+ * caller creates and fills `temp`. I/O failures come out as IoFailure naming `file`.
+ */
+export async function stagePath(file: string, role: FileRole = "output"): Promise<StagedPath> {
+  const temp = tempPathBeside(file);
+  try {
+    await ensureDir(path.dirname(file));
+    await removeDeadTempFiles(file);
+  } catch (error) {
+    throw asIoFailure(error, { file, role });
+  }
+  const forget = removeOnExit(temp);
+  let published = false;
+  return {
+    temp,
+    async publish() {
+      if (published) return;
+      try {
+        await rename(temp, file);
+      } catch (error) {
+        throw asIoFailure(error, { file, role });
+      }
+      published = true;
+      forget();
+      await syncDirectory(path.dirname(file));
+    },
+    async discard() {
+      if (published) return;
+      await rm(temp, { force: true });
+      forget();
+    },
+  };
+}
+
+/**
+ * Writes `text` to a temp file beside `file` and fsyncs it, so that publishing is one rename. A failed
+ * write or rename leaves no temp file behind.
  */
 export async function stageFile(file: string, text: string, role: FileRole = "output"): Promise<StagedFile> {
-  const temp = tempPathBeside(file);
-  const forget = removeOnExit(temp);
-  const discard = async () => {
-    await rm(temp, { force: true });
-    forget();
-  };
+  const staged = await stagePath(file, role);
   try {
-    await removeDeadTempFiles(file);
-    const handle = await open(temp, "wx");
+    const handle = await open(staged.temp, "wx");
     try {
       await handle.writeFile(text);
       await handle.sync();
@@ -45,26 +81,32 @@ export async function stageFile(file: string, text: string, role: FileRole = "ou
       await handle.close();
     }
   } catch (error) {
-    await discard();
+    await staged.discard();
     throw asIoFailure(error, { file, role });
   }
-  let published = false;
   return {
     async publish() {
-      if (published) return;
-      try {
-        await rename(temp, file);
-      } catch (error) {
-        await discard();
-        throw asIoFailure(error, { file, role });
-      }
-      published = true;
-      forget();
+      await staged.publish().catch(async (error: unknown) => {
+        await staged.discard();
+        throw error;
+      });
     },
-    async discard() {
-      if (!published) await discard();
-    },
+    discard: () => staged.discard(),
   };
+}
+
+/** Makes a rename durable. Best effort: some platforms cannot open or fsync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The data is already fsynced; only the directory entry's durability is at stake.
+  }
 }
 
 /** Writes a small file so that readers see the old content or the new, never an empty or cut one. */

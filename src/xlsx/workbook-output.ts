@@ -1,11 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { open } from "node:fs/promises";
 import { WorkbookWriter } from "@cj-tech-master/excelts";
-import { checkRowWrite, removeDeadTempFiles, tempPathBeside } from "../fs/atomic-file.js";
-import { ensureDir } from "../fs/ensure-dir.js";
-import { removeOnExit } from "../fs/exit-cleanup.js";
+import { checkRowWrite, stagePath } from "../fs/atomic-file.js";
 import { asIoFailure } from "../fs/io-errors.js";
 
 export interface WorkbookOutput {
@@ -32,20 +29,17 @@ export async function createWorkbookOutput(options: {
 }): Promise<WorkbookOutput> {
   const { header } = options;
   const ioError = (error: unknown) => asIoFailure(error, { file: options.path, role: "output" });
-  const temp = tempPathBeside(options.path);
-  let forget: () => void = () => {};
+  const staged = await stagePath(options.path);
+  const temp = staged.temp;
   let file: WriteStream;
   try {
-    await ensureDir(dirname(options.path));
-    await removeDeadTempFiles(options.path);
-    forget = removeOnExit(temp);
     file = createWriteStream(temp, { flags: "wx" });
     await new Promise<void>((resolve, reject) => {
       file.once("open", () => resolve());
       file.once("error", reject);
     });
   } catch (error) {
-    forget();
+    await staged.discard();
     throw ioError(error);
   }
   let failure: unknown;
@@ -116,20 +110,14 @@ export async function createWorkbookOutput(options: {
     async commit() {
       if (state === "committed") return;
       await finish();
-      try {
-        await rename(temp, options.path);
-      } catch (error) {
-        throw ioError(error);
-      }
+      await staged.publish();
       state = "committed";
-      forget();
     },
     async abort() {
       if (state === "committed" || state === "aborted") return;
       state = "aborted";
       file.destroy();
-      await rm(temp, { force: true });
-      forget();
+      await staged.discard();
     },
   };
 }
