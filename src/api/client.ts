@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { errorFromResponse, requestIdOf } from "./error-from-response.js";
 import { AuthenticationError, ProtocolError, WrongEndpointError } from "./errors.js";
@@ -58,6 +59,11 @@ export interface FluenceClient {
   ): Promise<BatchOutcome>;
   /** Closes the keep-alive pool. */
   close(): Promise<void>;
+  /**
+   * Names the key and base URL without revealing the key (a hash of both): runs that share it share the
+   * key's rate through the store. A client without one paces alone.
+   */
+  readonly keyId?: string;
 }
 
 // Words a status body uses when the service is not fully up; compared case-insensitively.
@@ -190,7 +196,13 @@ export function createClient(options: FluenceClientOptions): FluenceClient {
     },
 
     close: () => transport.close(),
+    keyId: keyIdOf(apiKey, options.baseUrl),
   };
+}
+
+/** 128 bits of SHA-256 over the key and the base URL: unique per key and API, and says nothing of the key. */
+export function keyIdOf(apiKey: string, baseUrl: string): string {
+  return createHash("sha256").update(`fluence-key\0${apiKey}\0${baseUrl}`).digest("hex").slice(0, 32);
 }
 
 function bodySaysHealthy(body: unknown): boolean {

@@ -22,6 +22,7 @@ export async function storeStatsReport(spec: string): Promise<StoreStats> {
       errors: 0,
       inflight: 0,
       runs: 0,
+      activeRuns: [],
     };
   }
   const store = await openStore(spec);
@@ -69,6 +70,11 @@ export function formatStoreStats(stats: StoreStats): string {
     `Oldest:    ${date(stats.oldest)}`,
     `Newest:    ${date(stats.newest)}`,
     `In flight: ${count(stats.inflight)} (runs recorded: ${count(stats.runs)})`,
+    `Active:    ${stats.activeRuns.length === 0 ? "no run" : `${count(stats.activeRuns.length)} run(s)`}`,
+    ...stats.activeRuns.map(
+      (run) =>
+        `  ${run.host} pid ${run.pid}, since ${date(run.startedAt)}${run.keyId ? `, key ${run.keyId.slice(0, 8)}` : ""}`,
+    ),
   ].join("\n");
 }
 

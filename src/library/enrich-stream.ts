@@ -11,6 +11,7 @@ import { FlowControl } from "../send/flow-control.js";
 import { rowErrorInfo } from "../send/row-codes.js";
 import { BatchSender } from "../send/send-batches.js";
 import type { SendReport } from "../send/send-report.js";
+import { SharedPace } from "../send/shared-pace.js";
 import { fingerprint } from "../store/fingerprint.js";
 import type { Analysis, StoredOutcome } from "../store/types.js";
 import { NotifyingLedger } from "./notifying-ledger.js";
@@ -87,7 +88,9 @@ export async function* enrich<P extends Person>(
     const preflightAt = now();
     const before = await readCredits(options.client, options);
     store = await openRunStore(options.storePath);
-    const run = await store.store.beginRun();
+    // A throw-away store (storePath null) has nobody to share the key's rate with.
+    const keyId = options.storePath === null ? undefined : options.client.keyId;
+    const run = await store.store.beginRun(keyId);
     if (run.staleInflight > 0)
       options.onNotice?.(`${run.staleInflight} person(s) were in flight when a previous run stopped.`);
     const freshSince = settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now();
@@ -99,6 +102,7 @@ export async function* enrich<P extends Person>(
       gatewayTimeoutMs: settings.gatewayTimeoutMs,
       now,
     });
+    if (keyId !== undefined) flow.share = await SharedPace.join(store.store, keyId, flow.pacer, now);
     const sendStart = now();
     let sourceDone = false;
     const sender: BatchSender = new BatchSender({

@@ -4,6 +4,7 @@ import { CreditGuard } from "../send/credit-guard.js";
 import { FlowControl } from "../send/flow-control.js";
 import { BatchSender } from "../send/send-batches.js";
 import type { SendReport } from "../send/send-report.js";
+import { SharedPace } from "../send/shared-pace.js";
 import type { Analysis } from "../store/index.js";
 import type {
   DEFAULT_ENRICH_SETTINGS,
@@ -144,6 +145,8 @@ export async function send(
     pacer: { ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs, lastStartAt: preflightAt },
     now,
   });
+  const keyId = resources.sharedKeyId;
+  if (keyId !== undefined) flow.share = await SharedPace.join(resources.store, keyId, flow.pacer, now);
   const sendStart = now();
   let planDone = false;
   const sender: BatchSender = new BatchSender({
@@ -239,6 +242,7 @@ export async function summarize(
     durationMs: ctx.now() - startedAt,
     staleInFlight: ctx.run.staleInflight,
     maxInFlight: sent.maxInFlight,
+    fleetRuns: sent.flow.share ? await resources.store.fleetRuns(sent.flow.share.keyId, ctx.run.runId) : 1,
   });
   await resources.out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
   await resources.store.endRun(ctx.run.runId);

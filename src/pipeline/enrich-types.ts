@@ -161,6 +161,11 @@ export interface EnrichSummary {
   concurrency_limit: number;
   /** Starts per minute the pacer allowed when the run ended (below --rate after throttling). */
   rate_per_minute: number;
+  /**
+   * The runs that shared the API key through the store during this run (this one included) and the starts
+   * a minute this run got, first start to last (null before two starts). Without a store, runs is 1.
+   */
+  fleet: { runs: number; rate_per_minute: number | null };
   /** Batch latency, from the moment a request was on the wire; null when no batch was answered. */
   latency_ms: { p50: number; p95: number } | null;
   /** 504s from the gateway (answers lost after the service may have charged). */
@@ -203,6 +208,11 @@ export interface DryRunReport {
   credits_remaining: number | null;
   plan: string | null;
   estimated_ms: number;
+  /**
+   * The key's free share the estimate assumed: runs on the key now (this one included) and the rate this
+   * run can expect, --rate split evenly among them (no store: this run alone).
+   */
+  fleet: { runs: number; rate_per_minute: number };
   stale_in_flight: number;
   exit_code: number;
 }

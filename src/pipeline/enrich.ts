@@ -92,6 +92,7 @@ export async function runEnrich(
         analysis,
         perProfile,
         options,
+        fleetRuns: await resources.fleetNow(),
       });
     }
     const sent = await send(ctx, planning, before, preflightAt, sender);

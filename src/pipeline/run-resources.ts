@@ -84,10 +84,26 @@ export class RunResources {
     return this.#options.storePath === null ? null : this.store.location;
   }
 
+  /**
+   * The API key (a hash of it) whose rate this run shares with the other runs on the store, or undefined
+   * with --no-store: a throw-away store has nobody to share with.
+   */
+  get sharedKeyId(): string | undefined {
+    return this.#options.storePath === null ? undefined : this.#options.client.keyId;
+  }
+
   /** Registers the run; a dry run only looks (it neither registers nor clears what a killed run left). */
   async register(): Promise<RunRegistration> {
     if (this.#options.dryRun) return { runId: "", staleInflight: await this.store.peekStaleInflight() };
-    return this.store.beginRun();
+    return this.store.beginRun(this.sharedKeyId);
+  }
+
+  /** Runs on the key now, this one included (a dry run is not registered, so it counts itself). */
+  async fleetNow(): Promise<number> {
+    const keyId = this.sharedKeyId;
+    if (keyId === undefined) return 1;
+    const { runs } = await this.store.keyShare(keyId);
+    return this.#options.dryRun ? runs + 1 : Math.max(1, runs);
   }
 
   /** The run failed: nothing more is read or written; the error as the user should read it. */

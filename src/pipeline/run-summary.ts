@@ -32,6 +32,7 @@ export function buildSummary(args: {
   durationMs: number;
   staleInFlight: number;
   maxInFlight: number;
+  fleetRuns: number;
 }): EnrichSummary {
   const { tally, report, flow } = args;
   const stop = report?.stop ?? null;
@@ -78,7 +79,8 @@ export function buildSummary(args: {
     stop_message: stop ? pendingReason(report).message : null,
     max_in_flight: args.maxInFlight,
     concurrency_limit: flow.limit,
-    rate_per_minute: Math.round(flow.pacer.ratePerMinute * 10) / 10,
+    rate_per_minute: round1(flow.pacer.ratePerMinute),
+    fleet: { runs: args.fleetRuns, rate_per_minute: nullable(flow.achievedRatePerMinute, round1) },
     latency_ms: flow.latency.summary(),
     gateway_timeouts: report?.gatewayTimeouts ?? 0,
     batch_sizes: report?.batchSizes ?? {},
@@ -105,6 +107,8 @@ export function dryRunReport(args: {
   analysis: Analysis;
   perProfile: number;
   options: { maxCredits?: number | undefined };
+  /** Runs alive on the key (this one included); the estimate takes --rate split among them. */
+  fleetRuns: number;
 }): DryRunReport {
   const { plan, settings, before, perProfile } = args;
   const maxCredits = args.options.maxCredits;
@@ -112,7 +116,9 @@ export function dryRunReport(args: {
     maxCredits !== undefined ? Math.floor(maxCredits / perProfile) : Number.POSITIVE_INFINITY;
   const toSend = Math.min(plan.peopleToSend, affordable);
   const batches = Math.ceil(toSend / settings.batchSize);
-  const gap = new RatePacer({ ratePerMinute: settings.ratePerMinute, delayMs: settings.delayMs }).gapMs;
+  const runs = Math.max(1, args.fleetRuns);
+  const share = settings.ratePerMinute / runs;
+  const gap = new RatePacer({ ratePerMinute: share, delayMs: settings.delayMs }).gapMs;
   const slots = settings.concurrency === "auto" ? settings.maxConcurrency : settings.concurrency;
   const estimated =
     batches === 0
@@ -144,9 +150,18 @@ export function dryRunReport(args: {
     credits_remaining: balance ?? null,
     plan: str(before?.tipo_plano) ?? null,
     estimated_ms: Math.round(estimated),
+    fleet: { runs, rate_per_minute: round1(share) },
     stale_in_flight: plan.staleInFlight,
     exit_code: balance !== undefined && balance < cost ? EXIT.credits : EXIT.ok,
   };
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function nullable<T, R>(value: T | null, f: (v: T) => R): R | null {
+  return value === null ? null : f(value);
 }
 
 /**

@@ -116,6 +116,8 @@ export class BatchAnswers {
     } finally {
       await released;
     }
+    // The other runs on the key stop at their next start instead of each spending a request to learn it.
+    if (ctx.flow.share && stopForApiError(error) === "quota") await ctx.flow.share.quotaSpent();
     ctx.onSettled?.(this.report);
   }
 

@@ -2,6 +2,7 @@ import { BatchSizer, type SizeChange } from "./batch-sizer.js";
 import { AimdLimit } from "./concurrency-limit.js";
 import { LatencyStats } from "./latency-stats.js";
 import { RatePacer, type RatePacerOptions } from "./rate-pacer.js";
+import type { SharedPace } from "./shared-pace.js";
 
 /** How an answer to a batch request reads for flow control. */
 export type AnswerSignal =
@@ -75,6 +76,10 @@ export class FlowControl {
   readonly #auto: boolean;
   readonly #now: () => number;
   #maxInflight = 0;
+  #share: SharedPace | undefined;
+  #starts = 0;
+  #firstStartAt = 0;
+  #lastStartAt = 0;
 
   constructor(options: FlowControlOptions) {
     this.#now = options.now ?? Date.now;
@@ -86,6 +91,21 @@ export class FlowControl {
     this.#aimd = new AimdLimit({ max: ceiling });
     this.pacer = new RatePacer({ ...options.pacer, now: this.#now });
     this.sizer = new BatchSizer({ max: options.batchSize, gatewayTimeoutMs: options.gatewayTimeoutMs });
+  }
+
+  /** The key's schedule shared through the store, when the run has one (else it paces alone). */
+  get share(): SharedPace | undefined {
+    return this.#share;
+  }
+
+  set share(share: SharedPace | undefined) {
+    this.#share = share;
+  }
+
+  /** Starts a minute this run made, first start to last, or null before two. */
+  get achievedRatePerMinute(): number | null {
+    if (this.#starts < 2 || this.#lastStartAt <= this.#firstStartAt) return null;
+    return ((this.#starts - 1) * 60_000) / (this.#lastStartAt - this.#firstStartAt);
   }
 
   /** Batches that may be in flight now. */
@@ -109,8 +129,12 @@ export class FlowControl {
    */
   started(size: number, inflight: number): FlightTicket {
     this.pacer.start();
+    const now = this.#now();
+    this.#share?.started(now);
+    if (this.#starts++ === 0) this.#firstStartAt = now;
+    this.#lastStartAt = now;
     this.#maxInflight = Math.max(this.#maxInflight, inflight);
-    return { startedAt: this.#now(), inflight, size };
+    return { startedAt: now, inflight, size };
   }
 
   /**
@@ -127,6 +151,7 @@ export class FlowControl {
       }
       this.#aimd.onHealthy(ticket.inflight);
       this.pacer.onHealthy();
+      this.#share?.onHealthy();
       return { pauseMs: 0, resized };
     }
     if (signal === "neutral") return { pauseMs: 0 };
@@ -136,6 +161,8 @@ export class FlowControl {
       : undefined;
     const pauseMs =
       signal === "throttled" ? this.pacer.onThrottled(ticket.startedAt, detail.retryAfterMs) : 0;
+    // The store reports its own failure at the next claim; the throttle's news is only best effort.
+    if (signal === "throttled") this.#share?.throttled(ticket.startedAt, detail.retryAfterMs).catch(() => {});
     return { pauseMs, resized };
   }
 
@@ -143,7 +170,13 @@ export class FlowControl {
   #littleNeed(): number | undefined {
     const latencyMs = this.latency.estimateMs();
     if (latencyMs === undefined) return undefined;
-    const perMs = this.pacer.ratePerMinute / 60_000;
+    // On a shared key, what this run gets of the key's rate, not what the key allows: four runs must not
+    // each hold the sockets the whole rate needs.
+    const rate = Math.min(
+      this.pacer.ratePerMinute,
+      this.#share?.shareRatePerMinute ?? Number.POSITIVE_INFINITY,
+    );
+    const perMs = rate / 60_000;
     return Math.max(1, Math.ceil(perMs * latencyMs * LITTLE_HEADROOM) + 1);
   }
 }

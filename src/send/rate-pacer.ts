@@ -71,6 +71,31 @@ export class RatePacer {
     return 60_000 / this.gapMs;
   }
 
+  /** The rules the key's shared schedule applies for every run (shared-pace.ts): the same as this pacer's. */
+  get rules(): {
+    targetPerMinute: number;
+    floorPerMinute: number;
+    recoveryPerMinute: number;
+    decreaseRatio: number;
+    minGapMs: number;
+  } {
+    return {
+      targetPerMinute: this.#target,
+      floorPerMinute: this.#floor,
+      recoveryPerMinute: this.#recovery,
+      decreaseRatio: this.#decrease,
+      minGapMs: this.#delayMs,
+    };
+  }
+
+  /**
+   * Takes the rate the key's shared schedule has now (other runs' throttles lower it, their healthy answers
+   * raise it), within this pacer's floor and target.
+   */
+  follow(ratePerMinute: number): void {
+    this.#rate = Math.min(this.#target, Math.max(this.#floor, ratePerMinute));
+  }
+
   /** Throttling 429s that cut the rate. */
   get throttles(): number {
     return this.#throttles;

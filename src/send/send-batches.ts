@@ -143,13 +143,17 @@ export class BatchSender {
   async #launch(job: Job): Promise<void> {
     const ctx = this.#ctx;
     const batchId = `${ctx.runId}:${++this.#batchSeq}`;
+    const share = ctx.flow.share;
+    const slot = share?.request();
     const claim = await ctx.store.claim(
       ctx.runId,
       batchId,
       ctx.analysis,
       job.people.map((p) => p.fp),
       ctx.freshSince,
+      slot,
     );
+    if (slot && !claim.slot) share!.unused(slot);
     if (claim.done.size > 0) {
       ctx.ledger.markDone([...claim.done.values()]);
       const ok = [...claim.done.values()].filter((o) => o.kind === "ok").length;
@@ -168,6 +172,7 @@ export class BatchSender {
     const claimed = new Set(claim.claimed);
     const people = job.people.filter((p) => claimed.has(p.fp));
     if (people.length === 0) return;
+    if (claim.slot) await this.#awaitSlot(share!.granted(claim.slot));
     // A stop (quota, Ctrl-C) may have come while the claim was being made: nothing more goes out.
     if (this.#stopping()) {
       await ctx.store.release(ctx.runId, ctx.analysis, claim.claimed);
@@ -219,6 +224,18 @@ export class BatchSender {
       return;
     }
     await this.#answers.landed(job, ticket, outcome);
+  }
+
+  /** Waits for the key's slot (woken early only by a stop); another run's spent quota stops this one. */
+  async #awaitSlot(granted: { waitMs: number; quotaSpent: boolean }): Promise<void> {
+    if (granted.quotaSpent) {
+      this.#stop("quota");
+      return;
+    }
+    const until = this.#ctx.now() + granted.waitMs;
+    for (let left = granted.waitMs; left > 0 && !this.#stopping(); left = until - this.#ctx.now()) {
+      await this.#idle(left);
+    }
   }
 
   #stop(reason: StopReason): void {

@@ -59,6 +59,20 @@ const MIGRATIONS: string[] = [
   ALTER TABLE outcomes_v2 RENAME TO outcomes;
   CREATE INDEX outcomes_fetched_at ON outcomes (fetched_at);
   `,
+  // v3: the key's shared schedule (key-schedule.ts), so that runs on this host share one key's rate, and
+  // which key each run paces. Times are ms epoch on this host's clock.
+  `
+  CREATE TABLE key_rate (
+    key_id TEXT PRIMARY KEY,
+    tat REAL NOT NULL,
+    rate REAL NOT NULL,
+    pause_until REAL NOT NULL,
+    last_decrease REAL NOT NULL,
+    quota_at REAL
+  ) WITHOUT ROWID;
+  ALTER TABLE runs ADD COLUMN key_id TEXT;
+  CREATE INDEX runs_key ON runs (key_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Database } from "better-sqlite3";
+import { takeSlot, throttleRow } from "./key-schedule.js";
 import { runIsDead } from "./liveness.js";
 import { openDatabase } from "./open-database.js";
 import { type OutcomeRow, toOutcome } from "./outcome-row.js";
@@ -10,12 +11,16 @@ import { prepareStatements, type Statements } from "./statements.js";
 import type {
   Analysis,
   ClaimResult,
+  KeyShare,
   NewOutcome,
   OpenStoreOptions,
   OutcomeStore,
   RunStart,
+  SlotGrant,
+  SlotRequest,
   StoredOutcome,
   StoreStats,
+  ThrottleReport,
 } from "./types.js";
 
 /** fps per lookup query: bounds the JSON text built per query, not a SQLite limit (json_each is one parameter). */
@@ -65,12 +70,12 @@ export class SqliteStore implements OutcomeStore {
     return stale;
   }
 
-  async beginRun(): Promise<RunStart> {
+  async beginRun(keyId?: string): Promise<RunStart> {
     const runId = randomUUID();
     const result = this.db
       .transaction(() => {
         const now = this.now();
-        this.sql.insertRun.run(runId, process.pid, hostname(), now, now);
+        this.sql.insertRun.run(runId, process.pid, hostname(), now, now, keyId ?? null);
         let staleRuns = 0;
         for (const run of this.sql.openRuns.all(runId)) {
           if (runIsDead(run, now, this.staleAfterMs)) {
@@ -115,6 +120,7 @@ export class SqliteStore implements OutcomeStore {
     analysis: Analysis,
     fps: readonly string[],
     freshSince: number,
+    slot?: SlotRequest,
   ): Promise<ClaimResult> {
     const rule = servingRule(analysis);
     return this.db
@@ -144,6 +150,7 @@ export class SqliteStore implements OutcomeStore {
           this.sql.upsertInflight.run(fp, rule.own, runId, batchId, now);
           result.claimed.push(fp);
         }
+        if (slot && result.claimed.length > 0) result.slot = this.takeSlot(slot, now);
         return result;
       })
       .immediate();
@@ -185,6 +192,47 @@ export class SqliteStore implements OutcomeStore {
       .immediate();
   }
 
+  async keyShare(keyId: string): Promise<KeyShare> {
+    const now = this.now();
+    const row = this.sql.getKeyRate.get(keyId);
+    return {
+      ratePerMinute: row?.rate ?? null,
+      runs: this.keyRunsAlive(keyId, now),
+      quotaAt: row?.quotaAt ?? null,
+      storeNow: now,
+    };
+  }
+
+  async keyThrottled(report: ThrottleReport): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.sql.getKeyRate.get(report.keyId);
+        if (row) this.sql.putKeyRate.run({ keyId: report.keyId, ...throttleRow(row, report, this.now()) });
+      })
+      .immediate();
+  }
+
+  async keyQuotaSpent(keyId: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.sql.getKeyRate.get(keyId);
+        if (row) this.sql.putKeyRate.run({ keyId, ...row, quotaAt: this.now() });
+      })
+      .immediate();
+  }
+
+  async fleetRuns(keyId: string, runId: string): Promise<number> {
+    const me = this.sql.getRun.get(runId);
+    if (!me) return 1;
+    const now = this.now();
+    let n = 0;
+    for (const run of this.sql.keyRuns.all(keyId)) {
+      const end = run.ended_at ?? (runIsDead(run, now, this.staleAfterMs) ? run.heartbeat_at : now);
+      if (run.id === runId || (run.started_at <= now && end >= me.started_at)) n++;
+    }
+    return Math.max(1, n);
+  }
+
   async endRun(runId: string): Promise<void> {
     this.stopHeartbeat(runId);
     this.db
@@ -206,6 +254,16 @@ export class SqliteStore implements OutcomeStore {
       errors: totals.errors ?? 0,
       inflight: this.sql.inflightCount.pluck().get() as number,
       runs: this.sql.runCount.pluck().get() as number,
+      activeRuns: this.sql.liveRuns
+        .all()
+        .filter((run) => !runIsDead(run, this.now(), this.staleAfterMs))
+        .map((run) => ({
+          runId: run.id,
+          host: run.host,
+          pid: run.pid,
+          startedAt: run.started_at,
+          keyId: run.key_id,
+        })),
     };
     if (totals.oldest !== null) stats.oldest = totals.oldest;
     if (totals.newest !== null) stats.newest = totals.newest;
@@ -246,6 +304,23 @@ export class SqliteStore implements OutcomeStore {
     let best: StoredOutcome | undefined;
     for (const row of rows) best = preferOwn(rule, best, toOutcome(row));
     return best;
+  }
+
+  /** Inside the claim's transaction: the key's next start, and what the others should know of it. */
+  private takeSlot(request: SlotRequest, now: number): SlotGrant {
+    const { row, slot } = takeSlot(this.sql.getKeyRate.get(request.keyId), request, now);
+    this.sql.putKeyRate.run({ keyId: request.keyId, ...row });
+    return {
+      waitMs: Math.max(0, slot - now),
+      ratePerMinute: row.rate,
+      storeNow: now,
+      quotaAt: row.quotaAt,
+      runs: this.keyRunsAlive(request.keyId, now),
+    };
+  }
+
+  private keyRunsAlive(keyId: string, now: number): number {
+    return this.sql.keyRuns.all(keyId).filter((run) => !runIsDead(run, now, this.staleAfterMs)).length;
   }
 
   private beat(runId: string): void {

@@ -1,4 +1,5 @@
 import type { Database, RunResult, Statement } from "better-sqlite3";
+import type { KeyRateRow } from "./key-schedule.js";
 import type { RunRow } from "./liveness.js";
 import { OUTCOME_COLUMNS, type OutcomeRow } from "./outcome-row.js";
 
@@ -25,14 +26,32 @@ export function prepareStatements(db: Database) {
   const s = <P extends unknown[], R = unknown>(sql: string): Prepared<P, R> =>
     db.prepare<P, R>(sql) as Statement<P, R> as unknown as Prepared<P, R>;
   return {
-    insertRun: s<[string, number, string, number, number]>(
-      "INSERT INTO runs (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)",
+    insertRun: s<[string, number, string, number, number, string | null]>(
+      "INSERT INTO runs (id, pid, host, started_at, heartbeat_at, key_id) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    getKeyRate: s<[string], KeyRateRow>(
+      `SELECT tat, rate, pause_until AS pauseUntil, last_decrease AS lastDecrease, quota_at AS quotaAt
+       FROM key_rate WHERE key_id = ?`,
+    ),
+    putKeyRate: s<[{ keyId: string } & KeyRateRow]>(
+      `INSERT INTO key_rate (key_id, tat, rate, pause_until, last_decrease, quota_at)
+       VALUES (@keyId, @tat, @rate, @pauseUntil, @lastDecrease, @quotaAt)
+       ON CONFLICT (key_id) DO UPDATE SET tat = excluded.tat, rate = excluded.rate,
+         pause_until = excluded.pause_until, last_decrease = excluded.last_decrease, quota_at = excluded.quota_at`,
+    ),
+    keyRuns: s<[string], RunRow & { id: string; started_at: number }>(
+      "SELECT id, pid, host, heartbeat_at, ended_at, started_at FROM runs WHERE key_id = ?",
+    ),
+    liveRuns: s<[], RunRow & { id: string; started_at: number; key_id: string | null }>(
+      "SELECT id, pid, host, heartbeat_at, ended_at, started_at, key_id FROM runs WHERE ended_at IS NULL",
     ),
     heartbeat: s<[number, string]>("UPDATE runs SET heartbeat_at = ? WHERE id = ?"),
     openRuns: s<[string], RunRow & { id: string }>(
       "SELECT id, pid, host, heartbeat_at, ended_at FROM runs WHERE ended_at IS NULL AND id != ?",
     ),
-    getRun: s<[string], RunRow>("SELECT pid, host, heartbeat_at, ended_at FROM runs WHERE id = ?"),
+    getRun: s<[string], RunRow & { started_at: number }>(
+      "SELECT pid, host, heartbeat_at, ended_at, started_at FROM runs WHERE id = ?",
+    ),
     markEnded: s<[number, string]>("UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL"),
     deleteOrphanInflight: s<[]>(
       "DELETE FROM inflight WHERE run_id NOT IN (SELECT id FROM runs WHERE ended_at IS NULL)",

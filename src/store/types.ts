@@ -33,6 +33,8 @@ export interface RunStart {
 }
 
 export interface ClaimResult {
+  /** The key's slot for this batch, when one was asked and someone was claimed. */
+  slot?: SlotGrant;
   /** fps now held in flight by this run: send them. */
   claimed: string[];
   /** A fresh outcome appeared meanwhile (e.g. another run got it): do not send. */
@@ -59,9 +61,74 @@ export interface StoreStats {
   inflight: number;
   /** Runs recorded (ended ones are dropped by prune). */
   runs: number;
+  /** Runs alive on the store now. */
+  activeRuns: ActiveRun[];
 }
 
 export type StoreBackend = "sqlite" | "postgres";
+
+/** A run the store believes alive (its lease or heartbeat is current), for `fluence store stats`. */
+export interface ActiveRun {
+  runId: string;
+  host: string;
+  pid: number;
+  /** ms epoch, the run's own clock. */
+  startedAt: number;
+  /** The key it paces (a hash), when it shares one. */
+  keyId: string | null;
+}
+
+/**
+ * A start asked of the key's shared schedule, folded into the claim of the batch it is for (the slot is
+ * only taken when at least one person was claimed). Rates are starts per minute, already less the margin.
+ */
+export interface SlotRequest {
+  keyId: string;
+  /** What this run was told the key allows (--rate less the margin). */
+  targetPerMinute: number;
+  /** The shared rate never drops below this after throttling. */
+  floorPerMinute: number;
+  /** Rate regained per healthy answer, per minute. */
+  recoveryPerMinute: number;
+  /** Healthy answers this run saw since its last slot. */
+  healthy: number;
+  /** Smallest gap between starts (--delay), ms. */
+  minGapMs: number;
+}
+
+/** The slot the schedule gave: when the batch may start, and the key's state as the store sees it. */
+export interface SlotGrant {
+  /** ms from the store's answer until the slot; 0 when it is now. */
+  waitMs: number;
+  /** The key's shared rate now, per minute. */
+  ratePerMinute: number;
+  /** The store's clock as it answered, ms epoch (PostgreSQL's clock_timestamp(), or this host's). */
+  storeNow: number;
+  /** When a run last saw the key's quota spent, store clock, or null. */
+  quotaAt: number | null;
+  /** Runs alive on this key, this one included. */
+  runs: number;
+}
+
+/** The key's schedule as a run finds it, before its first start. */
+export interface KeyShare {
+  /** The shared rate now, per minute, or null if no run has used the key on this store. */
+  ratePerMinute: number | null;
+  /** Runs alive on this key. */
+  runs: number;
+  quotaAt: number | null;
+  storeNow: number;
+}
+
+/** A throttling answer, reported to the key's schedule so that every run slows and pauses with it. */
+export interface ThrottleReport {
+  keyId: string;
+  /** When the throttled request started, on the store's clock: the rate drops once per round. */
+  startedAt: number;
+  retryAfterMs?: number | undefined;
+  decreaseRatio: number;
+  floorPerMinute: number;
+}
 
 export interface OpenStoreOptions {
   /** Clock in ms epoch. Default Date.now. */
@@ -83,20 +150,35 @@ export interface OutcomeStore {
   readonly backend: StoreBackend;
   /** Where the store lives, safe to print and to write into a summary. */
   readonly location: string;
-  /** Registers this process as a run, starts its heartbeat and clears what dead runs left in flight. */
-  beginRun(): Promise<RunStart>;
+  /**
+   * Registers this process as a run (pacing `keyId`, if given), starts its heartbeat and clears what dead
+   * runs left in flight.
+   */
+  beginRun(keyId?: string): Promise<RunStart>;
   /** How many profiles dead runs left in flight, without clearing them (for dry runs). */
   peekStaleInflight(): Promise<number>;
   /** Fresh outcomes (fetchedAt >= freshSince) that can serve `analysis` for these fps (servingRule). */
   lookup(fps: readonly string[], analysis: Analysis, freshSince: number): Promise<Map<string, StoredOutcome>>;
-  /** Decides atomically, per fp, whether this run may send it now. */
+  /**
+   * Decides atomically, per fp, whether this run may send it now; with `slot`, also takes the key's next
+   * start in the same round trip when anyone was claimed.
+   */
   claim(
     runId: string,
     batchId: string,
     analysis: Analysis,
     fps: readonly string[],
     freshSince: number,
+    slot?: SlotRequest,
   ): Promise<ClaimResult>;
+  /** The key's shared schedule as it stands. */
+  keyShare(keyId: string): Promise<KeyShare>;
+  /** A throttling answer: the key's shared rate drops (once per round) and a Retry-After pauses every run. */
+  keyThrottled(report: ThrottleReport): Promise<void>;
+  /** The key's quota is spent: runs that began before now stop at their next start. */
+  keyQuotaSpent(keyId: string): Promise<void>;
+  /** Runs on this key whose lifetime overlapped this one's (it included). */
+  fleetRuns(keyId: string, runId: string): Promise<number>;
   /** Stores the batch's terminal outcomes and releases this run's claims on all its fps, atomically. */
   commitBatch(
     runId: string,

@@ -46,7 +46,23 @@ describe.skipIf(postgresServer === null)("PostgreSQL round trips", () => {
     const batch = people(10);
     const claim = await trips(() => s.claim(runId, "b1", "basic", batch, 0));
     expect(claim).toHaveLength(1);
-    expect(claim[0]).toMatch(/fluence\.claim\(/u);
+    expect(claim[0]).toMatch(/fluence\.claim_paced\(/u);
+    // The key's next start rides on the claim: still one statement.
+    const slot = {
+      keyId: "k",
+      targetPerMinute: 99,
+      floorPerMinute: 9.9,
+      recoveryPerMinute: 0.99,
+      healthy: 0,
+      minGapMs: 0,
+    };
+    let paced: Awaited<ReturnType<typeof s.claim>> | undefined;
+    expect(
+      await trips(async () => {
+        paced = await s.claim(runId, "b0", "basic", people(2, 500), 0, slot);
+      }),
+    ).toHaveLength(1);
+    expect(paced?.slot).toMatchObject({ waitMs: 0, ratePerMinute: 99, quotaAt: null });
     const outcomes = batch.slice(0, 8).map((fp) => ({ fp, kind: "ok" as const, analise: "{}" }));
     expect(await trips(() => s.commitBatch(runId, "basic", outcomes, batch))).toHaveLength(1);
     await s.claim(runId, "b2", "basic", people(10, 100), 0);

@@ -39,6 +39,7 @@ describe.skipIf(postgresServer === null)("PostgreSQL schema", () => {
     );
     expect(rows.map((r) => r.t)).toEqual([
       "fluence.inflight",
+      "fluence.key_rate",
       "fluence.outcomes",
       "fluence.runs",
       "fluence.schema_version",

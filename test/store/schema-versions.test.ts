@@ -3,7 +3,7 @@ import { openStore } from "../../src/store/index.js";
 import { UserError } from "../../src/user-error.js";
 import { describeBackends } from "./backends.js";
 
-const CURRENT = { sqlite: 2, postgres: 1 } as const;
+const CURRENT = { sqlite: 3, postgres: 2 } as const;
 
 describeBackends("schema versions", (kit) => {
   it("creates the current schema on first open and leaves it alone on the next", async () => {

@@ -93,7 +93,7 @@ describe("SQLite schema migration", () => {
     raw.close();
     const store = SqliteStore.open(file);
     try {
-      expect(store.db.pragma("user_version", { simple: true })).toBe(2);
+      expect(store.db.pragma("user_version", { simple: true })).toBe(3);
       const found = await store.lookup(["fp-ok", "fp-err", "missing"], "basic", 0);
       expect(found.get("fp-ok")).toMatchObject({ kind: "ok", analise: '{"cargo":"CEO"}', fetchedAt: 1000 });
       expect(found.get("fp-err")).toMatchObject({ kind: "error", code: "PROFILE_NOT_FOUND" });

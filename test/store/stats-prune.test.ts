@@ -16,6 +16,7 @@ describeBackends("stats", (kit) => {
       errors: 0,
       inflight: 0,
       runs: 0,
+      activeRuns: [],
     });
   });
 

@@ -113,6 +113,7 @@ describe("store command on a SQLite file that does not exist yet", () => {
       errors: 0,
       inflight: 0,
       runs: 0,
+      activeRuns: [],
     });
     expect(existsSync(file)).toBe(false);
   });
@@ -146,6 +147,7 @@ describe("formatStoreStats", () => {
       newest: Date.UTC(2024, 6, 1),
       inflight: 7,
       runs: 2,
+      activeRuns: [],
     });
     expect(text).toBe(
       [
@@ -155,6 +157,7 @@ describe("formatStoreStats", () => {
         "Oldest:    2024-01-02T03:04:05.000Z",
         "Newest:    2024-07-01T00:00:00.000Z",
         "In flight: 7 (runs recorded: 2)",
+        "Active:    no run",
       ].join("\n"),
     );
     const empty = formatStoreStats({
@@ -166,6 +169,7 @@ describe("formatStoreStats", () => {
       errors: 0,
       inflight: 0,
       runs: 0,
+      activeRuns: [],
     });
     expect(empty).toContain("Size:      2.0 KB");
     expect(empty).toContain("Oldest:    -");

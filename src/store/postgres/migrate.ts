@@ -1,11 +1,12 @@
 import type pg from "pg";
 import { SCHEMA_V1 } from "./schema-v1.js";
+import { SCHEMA_V2 } from "./schema-v2.js";
 
 /** The schema every table of the store lives in. */
 export const SCHEMA = "fluence";
 
 /** Each entry moves the schema from version i to i+1; fluence.schema_version records each one applied. */
-export const MIGRATIONS: readonly string[] = [SCHEMA_V1];
+export const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -6,12 +6,15 @@ import { preferOwn, servingRule } from "../serving-rule.js";
 import type {
   Analysis,
   ClaimResult,
+  KeyShare,
   NewOutcome,
   OpenStoreOptions,
   OutcomeStore,
   RunStart,
+  SlotRequest,
   StoredOutcome,
   StoreStats,
+  ThrottleReport,
 } from "../types.js";
 import { connect, type Session } from "./connect.js";
 import { isConnectionLoss, isRetryableConflict, lostConnection, statementFailure } from "./errors.js";
@@ -27,7 +30,16 @@ export interface PostgresStoreOptions extends OpenStoreOptions {
   connectTimeoutMs?: number;
 }
 
-type ClaimRow = OutcomeRow & { claimed: boolean };
+type ActiveRunRow = { id: string; host: string; pid: number; started_at: number; key_id: string | null };
+
+type ClaimRow = OutcomeRow & {
+  claimed: boolean | null;
+  slot_wait_ms: number | null;
+  slot_rate: number | null;
+  store_now: number | null;
+  quota_at: number | null;
+  key_runs: number | null;
+};
 
 /**
  * The shared store: one PostgreSQL database (schema `fluence`) for every run of a team, on any host. A
@@ -62,9 +74,9 @@ export class PostgresStore implements OutcomeStore {
     this.leaseMs = options.staleAfterMs ?? 30_000;
   }
 
-  async beginRun(): Promise<RunStart> {
+  async beginRun(keyId?: string): Promise<RunStart> {
     const runId = randomUUID();
-    const values = [runId, hostname(), process.pid, this.now(), this.leaseMs];
+    const values = [runId, hostname(), process.pid, this.now(), this.leaseMs, keyId ?? null];
     const [row] = await this.rows<{ stale_inflight: number; stale_runs: number }>(SQL.beginRun, values);
     const timer = setInterval(() => this.beat(runId), this.heartbeatMs);
     timer.unref();
@@ -104,15 +116,28 @@ export class PostgresStore implements OutcomeStore {
     analysis: Analysis,
     fps: readonly string[],
     freshSince: number,
+    slot?: SlotRequest,
   ): Promise<ClaimResult> {
     const result: ClaimResult = { claimed: [], done: new Map(), busy: [] };
     const wanted = [...new Set(fps)];
     if (wanted.length === 0) return result;
     const rule = servingRule(analysis);
-    const values = [runId, batchId, rule.own, rule.other, rule.otherOk, wanted, freshSince, this.leaseMs];
+    const values = [
+      ...[runId, batchId, rule.own, rule.other, rule.otherOk, wanted, freshSince, this.leaseMs],
+      ...[slot?.keyId ?? null, slot?.targetPerMinute ?? null, slot?.recoveryPerMinute ?? null],
+      ...[slot?.healthy ?? null, slot?.minGapMs ?? null],
+    ];
     const held = new Set<string>();
     for (const row of await this.rows<ClaimRow>(SQL.claim, values)) {
-      if (row.claimed) held.add(row.fp);
+      if (row.claimed === null) {
+        result.slot = {
+          waitMs: row.slot_wait_ms!,
+          ratePerMinute: row.slot_rate!,
+          storeNow: row.store_now!,
+          quotaAt: row.quota_at,
+          runs: row.key_runs!,
+        };
+      } else if (row.claimed) held.add(row.fp);
       else result.done.set(row.fp, preferOwn(rule, result.done.get(row.fp), toOutcome(row)));
     }
     for (const fp of wanted) {
@@ -151,14 +176,44 @@ export class PostgresStore implements OutcomeStore {
     await this.rows(SQL.release, [servingRule(analysis).own, runId, [...fps]]);
   }
 
+  async keyShare(keyId: string): Promise<KeyShare> {
+    const [row] = await this.rows<{
+      rate: number | null;
+      quota_at: number | null;
+      store_now: number;
+      runs: number;
+    }>(SQL.keyShare, [keyId]);
+    return { ratePerMinute: row!.rate, runs: row!.runs, quotaAt: row!.quota_at, storeNow: row!.store_now };
+  }
+
+  async keyThrottled(report: ThrottleReport): Promise<void> {
+    await this.rows(SQL.keyThrottled, [
+      report.keyId,
+      report.startedAt,
+      report.retryAfterMs ?? null,
+      report.decreaseRatio,
+      report.floorPerMinute,
+    ]);
+  }
+
+  async keyQuotaSpent(keyId: string): Promise<void> {
+    await this.rows(SQL.keyQuotaSpent, [keyId]);
+  }
+
+  async fleetRuns(keyId: string, runId: string): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(SQL.fleetRuns, [keyId, runId, this.now()]);
+    return Math.max(1, row!.n);
+  }
+
   async endRun(runId: string): Promise<void> {
     await this.stopHeartbeat(runId);
     await this.rows(SQL.endRun, [runId, this.now()]);
   }
 
   async stats(): Promise<StoreStats> {
-    const [row] = await this.rows<Record<string, string | null>>(SQL.stats, []);
-    const n = (key: string) => Number(row![key] ?? 0);
+    const [row] = await this.rows<Record<string, string | null> & { active: ActiveRunRow[] }>(SQL.stats, []);
+    const active = row!.active;
+    const n = (key: string) => Number(row![key as keyof typeof row] ?? 0);
     const stats: StoreStats = {
       path: this.location,
       backend: this.backend,
@@ -168,6 +223,13 @@ export class PostgresStore implements OutcomeStore {
       errors: n("errors"),
       inflight: n("inflight"),
       runs: n("runs"),
+      activeRuns: active.map((run) => ({
+        runId: run.id,
+        host: run.host,
+        pid: run.pid,
+        startedAt: Number(run.started_at),
+        keyId: run.key_id,
+      })),
     };
     if (row!.oldest !== null) stats.oldest = n("oldest");
     if (row!.newest !== null) stats.newest = n("newest");

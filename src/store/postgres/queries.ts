@@ -6,16 +6,20 @@ import type { QueryConfig } from "pg";
  */
 const ms = (param: string) => `make_interval(secs => ${param}::bigint / 1000.0)`;
 
+/** The server's clock now, in ms epoch: schedule times are on it, whatever the machines' clocks say. */
+const CLOCK_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::float8";
+
 const OUTCOME_COLUMNS = "fp, endpoint, kind, analise, code, message, fetched_at, run_id";
 
 export const SQL = {
   beginRun: {
     name: "fluence_begin_run",
-    // Runs whose lease expired are marked ended; claims whose lease expired are what they left in flight.
+    // The run holds a session advisory lock on its id for as long as its connection lives: another run
+    // that finds it free knows this one is gone (claim-function.ts). Runs whose lease expired are marked ended; claims whose lease expired are what they left in flight.
     // The claims are locked in key order, as claims take them, before they are deleted.
     text: `WITH me AS (
-             INSERT INTO fluence.runs (id, host, pid, started_at, lease_until)
-             VALUES ($1, $2, $3, $4, now() + ${ms("$5")})
+             INSERT INTO fluence.runs (id, host, pid, started_at, lease_until, key_id, holds_lock)
+             VALUES ($1, $2, $3, $4, now() + ${ms("$5")}, $6, true)
            ), dead AS (
              UPDATE fluence.runs SET ended_at = $4 WHERE ended_at IS NULL AND lease_until <= now() RETURNING 1
            ), expired AS (
@@ -26,7 +30,8 @@ export const SQL = {
               WHERE i.fp = e.fp AND i.endpoint = e.endpoint RETURNING 1
            )
            SELECT (SELECT count(*) FROM stale)::int AS stale_inflight,
-                  (SELECT count(*) FROM dead)::int AS stale_runs`,
+                  (SELECT count(*) FROM dead)::int AS stale_runs,
+                  pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
   },
   peekStale: {
     name: "fluence_peek_stale",
@@ -52,8 +57,37 @@ export const SQL = {
               AND (endpoint = $2 OR $4::boolean OR kind = 'error')`,
   },
   claim: {
-    name: "fluence_claim",
-    text: "SELECT * FROM fluence.claim($1, $2, $3, $4, $5, $6::text[], $7, $8)",
+    name: "fluence_claim_paced",
+    text: "SELECT * FROM fluence.claim_paced($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12, $13)",
+  },
+  keyShare: {
+    name: "fluence_key_share",
+    text: `SELECT k.rate, k.quota_at, ${CLOCK_MS} AS store_now,
+                  (SELECT count(*)::int FROM fluence.runs AS r
+                    WHERE r.key_id = $1 AND r.ended_at IS NULL AND r.lease_until > now()) AS runs
+             FROM (SELECT 1) AS one LEFT JOIN fluence.key_rate AS k ON k.key_id = $1`,
+  },
+  keyThrottled: {
+    name: "fluence_key_throttled",
+    // key-schedule.ts's throttleRow: one drop per round of requests, a Retry-After holds every start.
+    text: `UPDATE fluence.key_rate AS k SET
+             rate = CASE WHEN $2::float8 >= k.last_decrease THEN greatest($5::float8, k.rate * $4::float8)
+                         ELSE k.rate END,
+             last_decrease = CASE WHEN $2::float8 >= k.last_decrease THEN c.now ELSE k.last_decrease END,
+             pause_until = greatest(k.pause_until, c.now + coalesce($3::float8, 0))
+             FROM (SELECT ${CLOCK_MS} AS now) AS c
+            WHERE k.key_id = $1`,
+  },
+  keyQuotaSpent: {
+    name: "fluence_key_quota_spent",
+    text: `UPDATE fluence.key_rate SET quota_at = ${CLOCK_MS} WHERE key_id = $1`,
+  },
+  fleetRuns: {
+    name: "fluence_fleet_runs",
+    // Runs on the key whose span overlapped this one's, on the runs' own clocks (started_at, ended_at).
+    text: `SELECT count(*)::int AS n FROM fluence.runs AS r, fluence.runs AS me
+            WHERE me.id = $2 AND r.key_id = $1
+              AND (r.id = me.id OR (r.started_at <= $3 AND coalesce(r.ended_at, $3) >= me.started_at))`,
   },
   commitBatch: {
     name: "fluence_commit_batch",
@@ -82,8 +116,9 @@ export const SQL = {
   },
   endRun: {
     name: "fluence_end_run",
-    text: `WITH released AS (DELETE FROM fluence.inflight WHERE run_id = $1)
-           UPDATE fluence.runs SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL`,
+    text: `WITH released AS (DELETE FROM fluence.inflight WHERE run_id = $1),
+                ended AS (UPDATE fluence.runs SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL)
+           SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS unlocked`,
   },
   stats: {
     name: "fluence_stats",
@@ -93,6 +128,9 @@ export const SQL = {
                   min(fetched_at) AS oldest, max(fetched_at) AS newest,
                   (SELECT count(*) FROM fluence.inflight)::bigint AS inflight,
                   (SELECT count(*) FROM fluence.runs)::bigint AS runs,
+                  (SELECT coalesce(json_agg(json_build_object('id', r.id, 'host', r.host, 'pid', r.pid,
+                                   'started_at', r.started_at, 'key_id', r.key_id) ORDER BY r.started_at), '[]')
+                     FROM fluence.runs AS r WHERE r.ended_at IS NULL AND r.lease_until > now()) AS active,
                   (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class AS c
                      JOIN pg_namespace AS n ON n.oid = c.relnamespace
                     WHERE n.nspname = 'fluence' AND c.relkind = 'r')::bigint AS size_bytes
