@@ -6,12 +6,19 @@ import type { FlightTicket } from "./flow-control.js";
 import { type Job, JobQueue } from "./job-queue.js";
 import type { SendContext } from "./send-context.js";
 import type { SendReport } from "./send-report.js";
+import type { SharedPace } from "./shared-pace.js";
 import type { StopReason } from "./stop-reasons.js";
 
 export type { SendContext } from "./send-context.js";
 
-/** How long to wait before asking again for people another live run holds in flight. */
-const BUSY_RECHECK_MS = 1000;
+/**
+ * How long to wait before asking again for people another live run holds in flight: a claim is one cheap
+ * round trip, and the run that holds them commits as soon as their answer lands.
+ */
+const BUSY_RECHECK_MS = 250;
+
+/** A wait for the key's slot at least this long reads the shared schedule again before sending. */
+const SLOT_RECHECK_MS = 500;
 
 /**
  * Sends every queued person in batches: paced, as many in flight as flow control allows, retried, each batch's outcomes committed to the store as soon as it lands. Per-row failures
@@ -172,7 +179,7 @@ export class BatchSender {
     const claimed = new Set(claim.claimed);
     const people = job.people.filter((p) => claimed.has(p.fp));
     if (people.length === 0) return;
-    if (claim.slot) await this.#awaitSlot(share!.granted(claim.slot));
+    if (claim.slot) await this.#awaitSlot(share!, share!.granted(claim.slot));
     // A stop (quota, Ctrl-C) may have come while the claim was being made: nothing more goes out.
     if (this.#stopping()) {
       await ctx.store.release(ctx.runId, ctx.analysis, claim.claimed);
@@ -226,15 +233,23 @@ export class BatchSender {
     await this.#answers.landed(job, ticket, outcome);
   }
 
-  /** Waits for the key's slot (woken early only by a stop); another run's spent quota stops this one. */
-  async #awaitSlot(granted: { waitMs: number; quotaSpent: boolean }): Promise<void> {
-    if (granted.quotaSpent) {
-      this.#stop("quota");
-      return;
-    }
-    const until = this.#ctx.now() + granted.waitMs;
-    for (let left = granted.waitMs; left > 0 && !this.#stopping(); left = until - this.#ctx.now()) {
-      await this.#idle(left);
+  /**
+   * Waits for the key's slot (cut short only by a stop); another run's spent quota stops this one. After a
+   * long wait the schedule is read again: a Retry-After or a spent quota another run saw meanwhile counts.
+   */
+  async #awaitSlot(share: SharedPace, granted: { waitMs: number; quotaSpent: boolean }): Promise<void> {
+    for (let news = granted; ; ) {
+      if (news.quotaSpent) {
+        this.#stop("quota");
+        return;
+      }
+      if (news.waitMs <= 0) return;
+      const until = this.#ctx.now() + news.waitMs;
+      for (let left = news.waitMs; left > 0 && !this.#stopping(); left = until - this.#ctx.now()) {
+        await this.#idle(left);
+      }
+      if (news.waitMs < SLOT_RECHECK_MS || this.#stopping()) return;
+      news = await share.recheck();
     }
   }
 

@@ -93,6 +93,23 @@ export class SharedPace {
     };
   }
 
+  /**
+   * Reads the schedule again after a long wait for a slot: another run may have seen the quota spent, or
+   * been told to pause, while this one waited. Returns how much longer to wait (the pause's rest).
+   */
+  async recheck(): Promise<{ waitMs: number; quotaSpent: boolean }> {
+    const share = await this.#store.keyShare(this.keyId);
+    this.#offset = share.storeNow - this.#now();
+    if (share.ratePerMinute !== null) {
+      this.#sharedRate = share.ratePerMinute;
+      this.#pacer.follow(share.ratePerMinute);
+    }
+    return {
+      waitMs: Math.max(0, share.pauseUntil - share.storeNow),
+      quotaSpent: share.quotaAt !== null && share.quotaAt > this.#quotaBaseline,
+    };
+  }
+
   /** A batch started (local clock). */
   started(at: number): void {
     this.#firstStart ??= at;

@@ -199,6 +199,7 @@ export class SqliteStore implements OutcomeStore {
       ratePerMinute: row?.rate ?? null,
       runs: this.keyRunsAlive(keyId, now),
       quotaAt: row?.quotaAt ?? null,
+      pauseUntil: row?.pauseUntil ?? 0,
       storeNow: now,
     };
   }

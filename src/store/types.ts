@@ -117,6 +117,8 @@ export interface KeyShare {
   /** Runs alive on this key. */
   runs: number;
   quotaAt: number | null;
+  /** No run starts before this (a Retry-After one of them got), store clock. */
+  pauseUntil: number;
   storeNow: number;
 }
 

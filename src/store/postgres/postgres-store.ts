@@ -180,10 +180,17 @@ export class PostgresStore implements OutcomeStore {
     const [row] = await this.rows<{
       rate: number | null;
       quota_at: number | null;
+      pause_until: number;
       store_now: number;
       runs: number;
     }>(SQL.keyShare, [keyId]);
-    return { ratePerMinute: row!.rate, runs: row!.runs, quotaAt: row!.quota_at, storeNow: row!.store_now };
+    return {
+      ratePerMinute: row!.rate,
+      runs: row!.runs,
+      quotaAt: row!.quota_at,
+      pauseUntil: row!.pause_until,
+      storeNow: row!.store_now,
+    };
   }
 
   async keyThrottled(report: ThrottleReport): Promise<void> {

@@ -62,7 +62,7 @@ export const SQL = {
   },
   keyShare: {
     name: "fluence_key_share",
-    text: `SELECT k.rate, k.quota_at, ${CLOCK_MS} AS store_now,
+    text: `SELECT k.rate, k.quota_at, coalesce(k.pause_until, 0) AS pause_until, ${CLOCK_MS} AS store_now,
                   (SELECT count(*)::int FROM fluence.runs AS r
                     WHERE r.key_id = $1 AND r.ended_at IS NULL AND r.lease_until > now()) AS runs
              FROM (SELECT 1) AS one LEFT JOIN fluence.key_rate AS k ON k.key_id = $1`,
