@@ -6,13 +6,18 @@ export { PostgresStore, type PostgresStoreOptions } from "./postgres/postgres-st
 export { ENDPOINT_OF, servingRule } from "./serving-rule.js";
 export { SqliteStore } from "./sqlite-store.js";
 export type {
+  ActiveRun,
   Analysis,
   ClaimResult,
+  KeyShare,
   NewOutcome,
   OpenStoreOptions,
   OutcomeStore,
   RunStart,
+  SlotGrant,
+  SlotRequest,
   StoreBackend,
   StoredOutcome,
   StoreStats,
+  ThrottleReport,
 } from "./types.js";

@@ -77,15 +77,14 @@ const PACED_COLUMNS = `,
 const NO_SLOT = ", NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::integer";
 
 // Only runs that said they hold their lock (v2 fluence) are tested; an older fluence's claims keep the lease
-// rule. pg_try_advisory_lock succeeding means nobody holds it: the holder is gone; the lock is let go at once.
+// rule.
 const RELEASE_DEAD_HOLDERS = `
   FOR v_holder IN
     SELECT DISTINCT i.run_id FROM fluence.inflight AS i JOIN fluence.runs AS r ON r.id = i.run_id
      WHERE i.fp = ANY (p_fps) AND i.endpoint = p_own AND i.run_id <> p_run AND i.lease_until > now()
        AND r.holds_lock
   LOOP
-    IF pg_try_advisory_lock(hashtextextended(v_holder, 0)) THEN
-      PERFORM pg_advisory_unlock(hashtextextended(v_holder, 0));
+    IF fluence.run_gone(v_holder) THEN
       UPDATE fluence.runs AS r SET lease_until = now(),
              ended_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint
        WHERE r.id = v_holder AND r.ended_at IS NULL;

@@ -15,15 +15,19 @@ export const SQL = {
   beginRun: {
     name: "fluence_begin_run",
     // The run holds a session advisory lock on its id for as long as its connection lives: another run
-    // that finds it free knows this one is gone (claim-function.ts). Runs whose lease expired are marked ended; claims whose lease expired are what they left in flight.
+    // that can take it knows this one is gone (fluence.run_gone). Runs whose lease expired or whose lock
+    // is free are marked ended; their claims, and any whose lease expired, are what they left in flight.
     // The claims are locked in key order, as claims take them, before they are deleted.
     text: `WITH me AS (
-             INSERT INTO fluence.runs (id, host, pid, started_at, lease_until, key_id, holds_lock)
-             VALUES ($1, $2, $3, $4, now() + ${ms("$5")}, $6, true)
+             INSERT INTO fluence.runs (id, host, pid, started_at, lease_until, key_id, holds_lock, session_pid)
+             VALUES ($1, $2, $3, $4, now() + ${ms("$5")}, $6, true, pg_backend_pid())
            ), dead AS (
-             UPDATE fluence.runs SET ended_at = $4 WHERE ended_at IS NULL AND lease_until <= now() RETURNING 1
+             UPDATE fluence.runs SET ended_at = $4
+              WHERE ended_at IS NULL AND (lease_until <= now() OR (holds_lock AND id <> $1 AND fluence.run_gone(id)))
+             RETURNING id
            ), expired AS (
-             SELECT fp, endpoint FROM fluence.inflight WHERE lease_until <= now()
+             SELECT fp, endpoint FROM fluence.inflight
+              WHERE lease_until <= now() OR run_id IN (SELECT id FROM dead)
               ORDER BY fp, endpoint FOR UPDATE
            ), stale AS (
              DELETE FROM fluence.inflight AS i USING expired AS e
@@ -35,7 +39,9 @@ export const SQL = {
   },
   peekStale: {
     name: "fluence_peek_stale",
-    text: "SELECT count(*)::int AS n FROM fluence.inflight WHERE lease_until <= now()",
+    text: `SELECT count(*)::int AS n FROM fluence.inflight
+            WHERE lease_until <= now()
+               OR run_id IN (SELECT id FROM fluence.runs WHERE ended_at IS NULL AND holds_lock AND fluence.run_gone(id))`,
   },
   heartbeat: {
     name: "fluence_heartbeat",

@@ -11,6 +11,7 @@ import { claimFunctionSql } from "./claim-function.js";
 export const SCHEMA_V2 = `
 ALTER TABLE fluence.runs ADD COLUMN key_id text;
 ALTER TABLE fluence.runs ADD COLUMN holds_lock boolean NOT NULL DEFAULT false;
+ALTER TABLE fluence.runs ADD COLUMN session_pid integer;
 CREATE INDEX runs_key_live ON fluence.runs (key_id) WHERE ended_at IS NULL;
 
 CREATE TABLE fluence.key_rate (
@@ -21,6 +22,22 @@ CREATE TABLE fluence.key_rate (
   last_decrease float8 NOT NULL DEFAULT 0,
   quota_at float8
 );
+
+-- A run holds a session advisory lock on its id while its connection lives: if another session can take
+-- it, the run is gone (killed, its machine lost its connection). The lock is let go at once. A run of
+-- the caller's own session is alive: its lock is re-entrant there, and taking it again would succeed.
+CREATE FUNCTION fluence.run_gone(p_run text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $gone$
+BEGIN
+  IF EXISTS (SELECT 1 FROM fluence.runs AS r WHERE r.id = p_run AND r.session_pid = pg_backend_pid()) THEN
+    RETURN false;
+  END IF;
+  IF pg_try_advisory_lock(hashtextextended(p_run, 0)) THEN
+    PERFORM pg_advisory_unlock(hashtextextended(p_run, 0));
+    RETURN true;
+  END IF;
+  RETURN false;
+END
+$gone$;
 
 ${takeSlotSql()}
 ${claimFunctionSql("claim_paced")}
