@@ -14,6 +14,7 @@ import { headCommit, machineInfo } from "./machine-info.mjs";
 import { ROOT } from "./run-child.mjs";
 import { cappedSection, measureCapped } from "./scenario-capped.mjs";
 import { cpuSection } from "./scenario-cpu.mjs";
+import { fleetSection, measureFleetScenario } from "./scenario-fleet.mjs";
 import { measureRealLatency, measureScaled, realLatencySection, scaledSection } from "./scenario-latency.mjs";
 import { localOverheadSection, measureLocalOverhead } from "./scenario-local-overhead.mjs";
 import { measureMicro, microSection } from "./scenario-micro.mjs";
@@ -43,6 +44,14 @@ const SETTINGS = {
     s9: { lookupRows: 1_000_000, csvRows: 200_000 },
     s10: { rows: 100_000, runs: 2 },
     s12: { rows: 2_000, realRows: 1_000 },
+    s13: {
+      machines: [1, 2, 4, 8],
+      people: 2_400,
+      sameFileRows: 1_200,
+      realEach: 1_000,
+      sqliteEach: 1_200,
+      costStarts: 1_000,
+    },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -55,6 +64,14 @@ const SETTINGS = {
     s9: { lookupRows: 100_000, csvRows: 20_000 },
     s10: { rows: 10_000, runs: 1 },
     s12: { rows: 1_000, realRows: 300 },
+    s13: {
+      machines: [1, 2, 4],
+      people: 800,
+      sameFileRows: 400,
+      realEach: 50,
+      sqliteEach: 400,
+      costStarts: 200,
+    },
   },
 };
 
@@ -71,6 +88,7 @@ const TITLES = {
   10: "10. 100,000 rows as .xlsx in and out beside the same as CSV (re-run from a seeded store)",
   11: "11. Start-up: --version, --help and credits --sandbox against node -e 0",
   12: "12. Slow spells behind the gateway's timeout: a step and a ramp, scaled 10x, and the step at the real scale",
+  13: "13. One key, many machines: 1-8 processes on one PostgreSQL store (own people, one file), the real plan, SQLite, the cost of a start",
 };
 
 const startedAt = new Date();
@@ -191,6 +209,11 @@ async function main() {
   if (want.has(12)) {
     await attempt(12, async () => {
       sections.set(12, spikesSection(await measureSpikes({ ...set.s12, quick: options.quick, log })));
+    });
+  }
+  if (want.has(13)) {
+    await attempt(13, async () => {
+      sections.set(13, fleetSection(await measureFleetScenario({ ...set.s13, quick: options.quick, log })));
     });
   }
 

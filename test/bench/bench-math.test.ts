@@ -219,7 +219,7 @@ describe("request log and run phases", () => {
 describe("parseBenchArgs", () => {
   it("defaults to the full set of seven scenarios", () => {
     expect(math.parseBenchArgs([])).toEqual({
-      only: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      only: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
       quick: false,
       cpuProf: false,
       out: undefined,
