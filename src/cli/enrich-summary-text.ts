@@ -38,6 +38,15 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
       `  Requests: ${formatCount(s.batches)} batches, at most ${s.max_in_flight} in flight (limit at the end ${s.concurrency_limit})${latency}.`,
     );
   }
+  if (s.fleet.runs > 1) {
+    const got =
+      s.fleet.rate_per_minute === null
+        ? ""
+        : `; this one got ${formatCount(Math.round(s.fleet.rate_per_minute))} starts a minute`;
+    lines.push(
+      `  Fleet: ${formatCount(s.fleet.runs)} runs shared the API key's rate through the store${got}.`,
+    );
+  }
   if (s.gateway_timeouts > 0) {
     const sizes = Object.entries(s.batch_sizes)
       .sort((a, b) => Number(b[0]) - Number(a[0]))
@@ -69,6 +78,8 @@ export function enrichSummaryText(s: EnrichSummary, out: TerminalOutput): string
     rate_limited:
       "Stopped: the API refused every request as rate-limited; the rest is in the errors file as RATE_LIMITED.",
     interrupted: "Interrupted: the rows not sent are in the errors file as INTERRUPTED; run again to finish.",
+    store:
+      "Stopped: the store failed; every answer that came back is in the outputs, the rows not sent are in the errors file as STORE_UNAVAILABLE.",
   };
   if (s.stopped && stops[s.stopped]) lines.push(c.yellow(`  ${stops[s.stopped]}`));
   if (s.exit_code === 5)
@@ -93,7 +104,7 @@ export function dryRunText(r: DryRunReport): string {
     `  To send: ${formatCount(r.profiles_to_send)} people in ${formatCount(r.batches)} batches, costing at most ${formatCount(r.max_credits_cost)} credits`,
     `  Requests: ${formatCount(r.requests_needed)} (${quota})`,
     `  Balance: ${balance}${r.plan ? ` (${r.plan})` : ""}`,
-    `  Estimated time: about ${formatDuration(r.estimated_ms)} at the chosen pace`,
+    `  Estimated time: about ${formatDuration(r.estimated_ms)} at the chosen pace${r.fleet.runs > 1 ? ` (${formatCount(r.fleet.runs - 1)} other run(s) on the API key now: ${formatCount(Math.round(r.fleet.rate_per_minute))} of --rate a minute is this run's share)` : ""}`,
     ...(r.quota_warning ? [`  Warning: ${r.quota_warning}`] : []),
     ...(r.exit_code === 4
       ? ["  The balance is below the maximum cost: the run would stop when the credits run out."]

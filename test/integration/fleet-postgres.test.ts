@@ -138,6 +138,13 @@ describe.skipIf(postgresServer === null)("machines sharing one API key through a
     });
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ fleet: { runs: 2, rate_per_minute: 300 } });
+    const dryText = await runCli(["enrich", input, "--rate", "600", "--dry-run"], {
+      env: slow.env,
+      cwd: slow.dir,
+    });
+    expect(dryText.stdout + dryText.stderr).toMatch(
+      /1 other run\(s\) on the API key now: 300 of --rate a minute/u,
+    );
 
     child.kill("SIGKILL");
     expect((await done).signal).toBe("SIGKILL");
