@@ -115,7 +115,9 @@ export async function enrichAction(input: string, flags: EnrichFlags): Promise<n
       out.info(dryRunText(result));
     } else {
       out.info(enrichSummaryText(result, out));
-      if (result.stop_message) out.warn(`fluence: ${result.stop_message}`);
+      // A failed store has a sentence of its own (what failed, what was kept): it says more than the stop's.
+      const last = result.store_failure ?? result.stop_message;
+      if (last) out.warn(`fluence: ${last}`);
     }
     if (flags.json) out.json(result);
     return result.exit_code;

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { defaultStorePath } from "../store/default-store-path.js";
+import { journalDir, pendingJournal } from "../store/journal.js";
 import { isPostgresSpec, openStore } from "../store/open-store.js";
 import { parseAge } from "../store/parse-age.js";
 import type { StoreStats } from "../store/types.js";
@@ -11,7 +12,20 @@ import { formatCount } from "./format-units.js";
  * Counts of the store `spec` names (a SQLite file or a postgres:// URL); all zeros, and no file created,
  * when there is no SQLite file yet. `path` is safe to print: a URL's password is never in it.
  */
-export async function storeStatsReport(spec: string): Promise<StoreStats> {
+export async function storeStatsReport(spec: string): Promise<StoreStats & { journal: JournalStats }> {
+  const stats = await readStats(spec);
+  const dir = journalDir(stats.path);
+  return { ...stats, journal: { ...(await pendingJournal(dir)), dir } };
+}
+
+/** Paid outcomes this machine's journal holds for the store, waiting for the next run to store them. */
+export interface JournalStats {
+  files: number;
+  outcomes: number;
+  dir: string;
+}
+
+async function readStats(spec: string): Promise<StoreStats> {
   if (!exists(spec)) {
     return {
       path: spec,
@@ -60,7 +74,7 @@ function exists(spec: string): boolean {
 }
 
 /** Human-readable stats, one fact per line. */
-export function formatStoreStats(stats: StoreStats): string {
+export function formatStoreStats(stats: StoreStats & { journal?: JournalStats }): string {
   const count = formatCount;
   const date = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
   return [
@@ -75,6 +89,11 @@ export function formatStoreStats(stats: StoreStats): string {
       (run) =>
         `  ${run.host} pid ${run.pid}, since ${date(run.startedAt)}${run.keyId ? `, key ${run.keyId.slice(0, 8)}` : ""}`,
     ),
+    ...(stats.journal && stats.journal.outcomes > 0
+      ? [
+          `Journal:   ${count(stats.journal.outcomes)} paid outcome(s) a run on this machine could not store (${stats.journal.dir}); the next run on this store stores them first`,
+        ]
+      : []),
   ].join("\n");
 }
 

@@ -1,19 +1,23 @@
 import type { FluenceClient } from "../api/client.js";
 import { DEFAULT_RETRY_POLICY } from "../api/retry-timing.js";
 import type { Analise, ProfileInput } from "../api/types.js";
+import { EXIT } from "../exit-codes.js";
 import { readCredits } from "../pipeline/enrich.js";
 import { CREDITS_PER_PROFILE, DEFAULT_ENRICH_SETTINGS, type EnrichEvents } from "../pipeline/enrich-types.js";
 import { FingerprintSet } from "../pipeline/fingerprint-set.js";
 import { sentence } from "../pipeline/row-tally.js";
-import { pendingReason } from "../pipeline/run-summary.js";
+import { pendingReason, storeFailureSentence } from "../pipeline/run-summary.js";
 import { CreditGuard } from "../send/credit-guard.js";
 import { FlowControl } from "../send/flow-control.js";
+import { openPaidJournal, type PaidJournal } from "../send/paid-journal.js";
 import { rowErrorInfo } from "../send/row-codes.js";
 import { BatchSender } from "../send/send-batches.js";
 import type { SendReport } from "../send/send-report.js";
 import { SharedPace } from "../send/shared-pace.js";
 import { fingerprint } from "../store/fingerprint.js";
+import { journalDir, replayJournals } from "../store/journal.js";
 import type { Analysis, StoredOutcome } from "../store/types.js";
+import { UserError } from "../user-error.js";
 import { NotifyingLedger } from "./notifying-ledger.js";
 import { type EnrichOutcome, type Person, profileOf } from "./people.js";
 import { openRunStore, type RunStore } from "./run-store.js";
@@ -82,17 +86,24 @@ export async function* enrich<P extends Person>(
   let changed = () => {};
   const ledger = new NotifyingLedger(() => changed());
   let store: RunStore | undefined;
+  let journal: PaidJournal | undefined;
   let sending: Promise<SendReport> | undefined;
   let source: AsyncIterator<P> | Iterator<P> | undefined;
   try {
     const preflightAt = now();
     const before = await readCredits(options.client, options);
     store = await openRunStore(options.storePath);
-    // A throw-away store (storePath null) has nobody to share the key's rate with.
+    // A throw-away store (storePath null) has nobody to share the key's rate with, nor anything to keep.
     const keyId = options.storePath === null ? undefined : options.client.keyId;
+    const dir = options.storePath === null ? undefined : journalDir(store.store.location);
+    const recovered = dir === undefined ? 0 : await replayJournals(dir, store.store);
+    if (recovered > 0)
+      options.onNotice?.(`Stored ${recovered} paid outcome(s) a previous run could not keep in the store.`);
     const run = await store.store.beginRun(keyId);
     if (run.staleInflight > 0)
       options.onNotice?.(`${run.staleInflight} person(s) were in flight when a previous run stopped.`);
+    if (dir !== undefined)
+      journal = await openPaidJournal(dir, run.runId, (text) => options.onNotice?.(text));
     const freshSince = settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now();
     const flow = new FlowControl({
       concurrency: settings.concurrency,
@@ -114,6 +125,7 @@ export async function* enrich<P extends Person>(
       freshSince,
       retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
       flow,
+      journal,
       credits: new CreditGuard({
         balance: before?.creditos_restantes,
         maxCredits: options.maxCredits,
@@ -224,7 +236,10 @@ export async function* enrich<P extends Person>(
       await sending.catch(() => {});
       options.signal.throwIfAborted();
     }
-    await sending;
+    const sent = await sending;
+    // A store that failed mid-run: every answer was yielded (and kept in the journal); the run failed.
+    if (sent.storeFailure)
+      throw new UserError(storeFailureSentence(sent, journal?.keptOutcomes ?? 0), EXIT.io);
     await store.store.endRun(run.runId);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
@@ -233,6 +248,7 @@ export async function* enrich<P extends Person>(
     // The caller stopped early (break, an error): let the input close its file or cursor.
     await source?.return?.();
     ledger.close();
+    await journal?.close();
     await store?.close();
   }
 }

@@ -2,6 +2,7 @@ import { DEFAULT_RETRY_POLICY, type FluenceClient } from "../api/index.js";
 import type { CreditsInfo } from "../api/types.js";
 import { CreditGuard } from "../send/credit-guard.js";
 import { FlowControl } from "../send/flow-control.js";
+import type { PaidJournal } from "../send/paid-journal.js";
 import { BatchSender } from "../send/send-batches.js";
 import type { SendReport } from "../send/send-report.js";
 import { SharedPace } from "../send/shared-pace.js";
@@ -37,6 +38,8 @@ export interface RunContext {
   writerSettings: OutputSettings;
   /** The complete analysis's columns come from the data, learned as outcomes are seen. */
   extraColumns: ExtraColumns | undefined;
+  /** The journal of paid outcomes (none with --no-store or for a dry run). */
+  journal: PaidJournal | undefined;
 }
 
 export function outputSettings(
@@ -158,6 +161,7 @@ export async function send(
     freshSince: ctx.freshSince,
     retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: settings.retries },
     flow,
+    journal: ctx.journal,
     credits: new CreditGuard({
       balance: before?.creditos_restantes,
       maxCredits: options.maxCredits,
@@ -210,6 +214,7 @@ export async function write(ctx: RunContext, sent: Sent, planning: Planning): Pr
       out: resources.out,
       tally,
       pending: pendingReason(sent.report),
+      storeDown: sent.report.storeFailure !== undefined,
     });
   }
   await resources.out!.finish();
@@ -228,6 +233,8 @@ export async function summarize(
   const { report } = sent;
   const { resources } = ctx;
   const after = report.batches > 0 && !report.fatal ? await readCredits(ctx.options.client) : before;
+  const storeUp = report.storeFailure === undefined;
+  const share = sent.flow.share;
   const summary = buildSummary({
     input: ctx.options.input,
     analysis: ctx.analysis,
@@ -242,10 +249,15 @@ export async function summarize(
     durationMs: ctx.now() - startedAt,
     staleInFlight: ctx.run.staleInflight,
     maxInFlight: sent.maxInFlight,
-    fleetRuns: sent.flow.share ? await resources.store.fleetRuns(sent.flow.share.keyId, ctx.run.runId) : 1,
+    fleetRuns:
+      share && storeUp ? await resources.store.fleetRuns(share.keyId, ctx.run.runId) : (share?.maxRuns ?? 1),
+    journaled: ctx.journal?.keptOutcomes ?? 0,
+    recovered: resources.recovered,
+    journalLost: ctx.journal?.unavailable !== undefined,
   });
   await resources.out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
-  await resources.store.endRun(ctx.run.runId);
+  // A store that failed cannot end the run: its claims lapse with its lease (or its session, at once).
+  if (storeUp) await resources.store.endRun(ctx.run.runId);
   const replaced = await resources.input.replacedNotice();
   if (replaced) ctx.events.onNotice?.(replaced);
   return summary;

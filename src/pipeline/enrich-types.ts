@@ -166,6 +166,12 @@ export interface EnrichSummary {
    * a minute this run got, first start to last (null before two starts). Without a store, runs is 1.
    */
   fleet: { runs: number; rate_per_minute: number | null };
+  /** Paid outcomes this run could not store and kept in this machine's journal, for the next run. */
+  journaled: number;
+  /** Paid outcomes earlier runs left in the journal, stored by this run before it planned. */
+  recovered: number;
+  /** When the store failed mid-run (stopped "store"): its sentence, and what was kept for the next run. */
+  store_failure: string | null;
   /** Batch latency, from the moment a request was on the wire; null when no batch was answered. */
   latency_ms: { p50: number; p95: number } | null;
   /** 504s from the gateway (answers lost after the service may have charged). */

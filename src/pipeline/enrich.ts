@@ -58,7 +58,9 @@ export async function runEnrich(
     await resources.open();
     if (resources.mapping.notice) events.onNotice?.(resources.mapping.notice);
     const run = await resources.register();
+    if (resources.recovered > 0) events.onNotice?.(recoveredNotice(resources.recovered));
     if (run.staleInflight > 0) events.onNotice?.(staleNotice(run.staleInflight));
+    const journal = await resources.openJournal(run.runId, (text) => events.onNotice?.(text));
     const ctx: RunContext = {
       options,
       settings,
@@ -72,6 +74,7 @@ export async function runEnrich(
       freshSince: settings.maxAgeMs > 0 ? now() - settings.maxAgeMs : now(),
       writerSettings: outputSettings(options, settings, paths, resources.input.info.delimiter),
       extraColumns: extraColumnsFor(analysis),
+      journal,
     };
     const sender = { wake: () => {} };
     const planning = await plan(ctx, () => sender.wake());
@@ -103,6 +106,10 @@ export async function runEnrich(
   } finally {
     await resources.close();
   }
+}
+
+function recoveredNotice(count: number): string {
+  return `Stored ${count} paid outcome(s) that a previous run on this machine could not keep in the store (they were in its journal); nobody is paid for them twice.`;
 }
 
 function staleNotice(count: number): string {

@@ -136,6 +136,8 @@ export async function writePass(args: {
   out: OutputWriters;
   tally: RowTally;
   pending: PendingReason;
+  /** The store failed mid-run: rows it served at plan time that it cannot give again are left unsent. */
+  storeDown?: boolean;
 }): Promise<void> {
   const seen = new FingerprintSet();
   for await (const chunk of scanChunks(args.input, args.mapping)) {
@@ -143,8 +145,14 @@ export async function writePass(args: {
     const ledger = args.ledger.resolve(fps);
     // People the run did not have to send were in the store at plan time: one lookup per chunk.
     const fromStore = fps.filter((fp) => !ledger.has(fp));
-    const stored =
-      fromStore.length > 0 ? await args.store.lookup(fromStore, args.analysis, args.freshSince) : undefined;
+    let stored: Map<string, StoredOutcome> | undefined;
+    let unreadable = false;
+    try {
+      if (fromStore.length > 0) stored = await args.store.lookup(fromStore, args.analysis, args.freshSince);
+    } catch (error) {
+      if (!args.storeDown) throw error;
+      unreadable = true;
+    }
     for (const row of chunk) {
       if (row.invalid !== undefined) {
         await args.tally.invalidRow(args.out, row.record, row.invalid);
@@ -152,11 +160,24 @@ export async function writePass(args: {
       }
       const fp = row.person!.fp;
       const entry = ledger.get(fp);
-      const res: RowResolution = entry ? { ...entry } : storedResolution(stored?.get(fp));
+      const res: RowResolution = entry
+        ? { ...entry }
+        : unreadable
+          ? UNREADABLE
+          : storedResolution(stored?.get(fp));
       await args.tally.personRow(args.out, row.record, res, args.pending, !seen.add(fp));
     }
   }
 }
+
+/** A person the store served at plan time and cannot give again: written with the run's stop reason. */
+const UNREADABLE: RowResolution = {
+  status: "queued",
+  code: null,
+  message: null,
+  retryable: true,
+  outcome: null,
+};
 
 function storedResolution(outcome: StoredOutcome | undefined): RowResolution {
   return {

@@ -6,6 +6,8 @@ import { type ColumnMapping, type CsvInput, openCsvInput, resolveColumns } from 
 import { onExitUndo } from "../fs/exit-cleanup.js";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { lockOutputs } from "../fs/output-lock.js";
+import { openPaidJournal, type PaidJournal } from "../send/paid-journal.js";
+import { journalDir, replayJournals } from "../store/journal.js";
 import { openStore } from "../store/open-store.js";
 import type { OutcomeStore } from "../store/types.js";
 import type { EnrichOptions } from "./enrich-types.js";
@@ -32,6 +34,9 @@ export class RunResources {
   #mapping: ColumnMapping | undefined;
   #store: OutcomeStore | undefined;
   #ledger: RunLedger | undefined;
+  #journal: PaidJournal | undefined;
+  /** Paid outcomes earlier runs left in this store's journal, stored by this run before it planned. */
+  recovered = 0;
   /** The outputs being written, if any: aborted (temp files removed) when the run fails. */
   out: OutputWriters | undefined;
   /** Stops the plan pass between chunks when the run fails elsewhere. */
@@ -60,7 +65,25 @@ export class RunResources {
     this.#input = await openCsvInput(options.input, options.read);
     this.#mapping = resolveColumns(this.#input.info.header, options.mapping, this.#input.sample);
     this.#store = await openStore(options.storePath ?? this.#scratchStore!);
+    // What earlier runs were paid for and could not store goes in before anything is planned (a dry run
+    // only looks: store stats says what is waiting).
+    if (this.journalDir !== undefined && !options.dryRun) {
+      this.recovered = await replayJournals(this.journalDir, this.#store);
+    }
     this.#ledger = new RunLedger();
+  }
+
+  /** This store's journal directory on this machine, or undefined with --no-store (nothing to keep). */
+  get journalDir(): string | undefined {
+    return this.#options.storePath === null ? undefined : journalDir(this.store.location);
+  }
+
+  /** Opens this run's journal of paid outcomes; one that cannot be created is reported and done without. */
+  async openJournal(runId: string, notice: (text: string) => void): Promise<PaidJournal | undefined> {
+    const dir = this.journalDir;
+    if (dir === undefined || this.#options.dryRun) return undefined;
+    this.#journal = await openPaidJournal(dir, runId, notice);
+    return this.#journal;
   }
 
   get input(): CsvInput {
@@ -115,6 +138,7 @@ export class RunResources {
   }
 
   async close(): Promise<void> {
+    await this.#journal?.close();
     this.#ledger?.close();
     await this.#store?.close();
     await this.#input?.close();

@@ -33,6 +33,10 @@ export function buildSummary(args: {
   staleInFlight: number;
   maxInFlight: number;
   fleetRuns: number;
+  journaled: number;
+  recovered: number;
+  /** The journal could not be written (or created) during the run. */
+  journalLost: boolean;
 }): EnrichSummary {
   const { tally, report, flow } = args;
   const stop = report?.stop ?? null;
@@ -81,6 +85,9 @@ export function buildSummary(args: {
     concurrency_limit: flow.limit,
     rate_per_minute: round1(flow.pacer.ratePerMinute),
     fleet: { runs: args.fleetRuns, rate_per_minute: nullable(flow.achievedRatePerMinute, round1) },
+    journaled: args.journaled,
+    recovered: args.recovered,
+    store_failure: report?.storeFailure ? storeFailureSentence(report, args.journaled) : null,
     latency_ms: flow.latency.summary(),
     gateway_timeouts: report?.gatewayTimeouts ?? 0,
     batch_sizes: report?.batchSizes ?? {},
@@ -154,6 +161,21 @@ export function dryRunReport(args: {
     stale_in_flight: plan.staleInFlight,
     exit_code: balance !== undefined && balance < cost ? EXIT.credits : EXIT.ok,
   };
+}
+
+/** The store's own sentence, then what became of the answers it could not take. */
+export function storeFailureSentence(report: SendReport, journaled: number): string {
+  const people = (n: number) => `${n} answered ${n === 1 ? "person" : "people"}`;
+  const were = (n: number) => (n === 1 ? "was" : "were");
+  const kept =
+    journaled > 0
+      ? ` ${people(journaled)} ${were(journaled)} kept in this machine's journal; the next run on this store stores them before sending anything, so nobody is paid for twice.`
+      : "";
+  const lost =
+    report.unkept > 0
+      ? ` ${people(report.unkept)} could not be kept for the next run (the journal could not be written either): they are in this run's outputs, and a re-run pays for them again.`
+      : "";
+  return `${report.storeFailure!.message}${kept}${lost}`;
 }
 
 function round1(n: number): number {

@@ -14,6 +14,7 @@ import { signalOf } from "./answer-signal.js";
 import type { SizeChange } from "./batch-sizer.js";
 import type { FlightTicket } from "./flow-control.js";
 import type { Job, JobQueue } from "./job-queue.js";
+import { storeFailureOf } from "./paid-journal.js";
 import { rowErrorInfo } from "./row-codes.js";
 import type { SendContext } from "./send-context.js";
 import type { PersonEntry } from "./send-ledger.js";
@@ -78,13 +79,19 @@ export class BatchAnswers {
         retryMessage = result.message;
       } else terminal.push({ fp: person.fp, kind: "error", code: result.code, message: result.message });
     });
-    await ctx.store.commitBatch(
-      ctx.runId,
-      ctx.analysis,
-      terminal,
-      job.people.map((p) => p.fp),
-    );
+    // Paid for: journaled before the store is asked, and in this run's outputs whatever the store does.
+    const seq = await ctx.journal?.record(ctx.analysis, ctx.runId, terminal);
     ctx.ledger.markDone(terminal);
+    const stored = await this.storeCall(() =>
+      ctx.store.commitBatch(
+        ctx.runId,
+        ctx.analysis,
+        terminal,
+        job.people.map((p) => p.fp),
+      ),
+    );
+    if (stored) await ctx.journal?.committed(seq);
+    else if (seq === undefined) this.report.unkept += terminal.length;
     this.report.peopleDone += okCount;
     this.report.peopleFailed += terminal.length - okCount;
     this.report.enriched += okCount;
@@ -110,7 +117,7 @@ export class BatchAnswers {
     // The release is issued now (both stores run statements in the order given, so a retry's claim
     // cannot overtake it) but awaited last: a stop must be decided before this turn of the event loop
     // ends, or the loop could start one more batch after the API said the quota is spent.
-    const released = ctx.store.release(ctx.runId, ctx.analysis, fps);
+    const released = this.storeCall(() => ctx.store.release(ctx.runId, ctx.analysis, fps));
     try {
       this.#decide(job, error, pause);
     } finally {
@@ -119,6 +126,29 @@ export class BatchAnswers {
     // The other runs on the key stop at their next start instead of each spending a request to learn it.
     if (ctx.flow.share && stopForApiError(error) === "quota") await ctx.flow.share.quotaSpent();
     ctx.onSettled?.(this.report);
+  }
+
+  /**
+   * Runs a store call unless the store already failed; a failure of the store (not a bug) stops the run
+   * instead of ending it: nothing more is sent, what is in flight lands in the journal and the outputs.
+   * Resolves true when the call was made and succeeded.
+   */
+  async storeCall(call: () => Promise<unknown>): Promise<boolean> {
+    if (this.report.storeFailure !== undefined) return false;
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      const failure = storeFailureOf(error, this.#ctx.store.location);
+      if (!failure) throw error;
+      if (this.report.storeFailure === undefined) {
+        this.report.storeFailure = failure;
+        // Whatever stopped the run before, this is what its exit and its unsent rows must say now.
+        this.report.stop = undefined;
+        this.#stop("store", undefined, []);
+      }
+      return false;
+    }
   }
 
   #resized(change: SizeChange | undefined): void {

@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { FluenceApiError as ApiErrorClass } from "../api/index.js";
 import type { BatchOutcome } from "../api/types.js";
+import type { ClaimResult } from "../store/types.js";
 import { BatchAnswers } from "./batch-answers.js";
 import type { FlightTicket } from "./flow-control.js";
 import { type Job, JobQueue } from "./job-queue.js";
@@ -152,15 +153,24 @@ export class BatchSender {
     const batchId = `${ctx.runId}:${++this.#batchSeq}`;
     const share = ctx.flow.share;
     const slot = share?.request();
-    const claim = await ctx.store.claim(
-      ctx.runId,
-      batchId,
-      ctx.analysis,
-      job.people.map((p) => p.fp),
-      ctx.freshSince,
-      slot,
-    );
-    if (slot && !claim.slot) share!.unused(slot);
+    let answer: ClaimResult | undefined;
+    await this.#answers.storeCall(async () => {
+      answer = await ctx.store.claim(
+        ctx.runId,
+        batchId,
+        ctx.analysis,
+        job.people.map((p) => p.fp),
+        ctx.freshSince,
+        slot,
+      );
+    });
+    if (slot && !answer?.slot) share!.unused(slot);
+    if (!answer) {
+      // The store failed: these people stay unsent, with the stop's reason.
+      ctx.ledger.requeue(job.people.map((p) => p.fp));
+      return;
+    }
+    const claim = answer;
     if (claim.done.size > 0) {
       ctx.ledger.markDone([...claim.done.values()]);
       const ok = [...claim.done.values()].filter((o) => o.kind === "ok").length;
@@ -182,7 +192,7 @@ export class BatchSender {
     if (claim.slot) await this.#awaitSlot(share!, share!.granted(claim.slot));
     // A stop (quota, Ctrl-C) may have come while the claim was being made: nothing more goes out.
     if (this.#stopping()) {
-      await ctx.store.release(ctx.runId, ctx.analysis, claim.claimed);
+      await this.#answers.storeCall(() => ctx.store.release(ctx.runId, ctx.analysis, claim.claimed));
       this.#retries.push({ ...job, people });
       return;
     }
@@ -207,10 +217,12 @@ export class BatchSender {
       ctx.flow.answered(ticket, "neutral");
       ctx.credits.settle(job.people.length, 0, undefined);
       this.#retries.push(job);
-      await ctx.store.release(
-        ctx.runId,
-        ctx.analysis,
-        job.people.map((p) => p.fp),
+      await this.#answers.storeCall(() =>
+        ctx.store.release(
+          ctx.runId,
+          ctx.analysis,
+          job.people.map((p) => p.fp),
+        ),
       );
       return;
     }

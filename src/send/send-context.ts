@@ -2,6 +2,7 @@ import type { FluenceClient, RetryPolicy } from "../api/index.js";
 import type { Analysis, OutcomeStore } from "../store/index.js";
 import type { CreditGuard } from "./credit-guard.js";
 import type { FlowControl } from "./flow-control.js";
+import type { PaidJournal } from "./paid-journal.js";
 import type { SendEvent } from "./send-events.js";
 import type { SendLedger } from "./send-ledger.js";
 import type { FailedRequest, SendReport } from "./send-report.js";
@@ -17,6 +18,8 @@ export interface SendContext {
   retryPolicy: RetryPolicy;
   flow: FlowControl;
   credits: CreditGuard;
+  /** The journal of paid outcomes: written before the store, so a store that fails loses nothing paid for. */
+  journal?: PaidJournal | undefined;
   signal?: AbortSignal | undefined;
   random: () => number;
   now: () => number;

@@ -1,5 +1,6 @@
 import type { FluenceApiError } from "../api/index.js";
 import type { BillingInfo } from "../api/types.js";
+import type { UserError } from "../user-error.js";
 import type { StopReason } from "./stop-reasons.js";
 
 /** One request that failed, for the summary and for support (the gateway's request id). */
@@ -42,6 +43,10 @@ export interface SendReport {
   lastBilling: BillingInfo | undefined;
   stop: StopReason | undefined;
   fatal: FluenceApiError | undefined;
+  /** The store's failure that stopped the run (stop "store"), as the user should read it. */
+  storeFailure: UserError | undefined;
+  /** Outcomes paid for that neither the store nor the journal could keep (in this run's outputs only). */
+  unkept: number;
 }
 
 export function emptyReport(): SendReport {
@@ -65,5 +70,7 @@ export function emptyReport(): SendReport {
     lastBilling: undefined,
     stop: undefined,
     fatal: undefined,
+    storeFailure: undefined,
+    unkept: 0,
   };
 }

@@ -63,6 +63,13 @@ export const STOPS = {
     fix: "run again",
     retryable: true,
   },
+  store: {
+    exit: EXIT.io,
+    rowCode: "STORE_UNAVAILABLE",
+    why: "the store could not be written",
+    fix: "fix the store (its server, its disk), then run again",
+    retryable: true,
+  },
   auth: {
     exit: EXIT.auth,
     rowCode: "AUTH_FAILED",

@@ -13,6 +13,10 @@ export interface PostgresServerInfo {
 export interface PostgresServer extends PostgresServerInfo {
   url(database: string): string;
   stop(): Promise<void>;
+  /** Stops the server hard (immediate shutdown: connections dropped); its data stays for restart(). */
+  crash(): Promise<void>;
+  /** Starts it again after crash(), same port and data; resolves once it accepts connections. */
+  restart(): Promise<void>;
   /** With `tls: true`: the CA that signed the server's certificate (PEM). */
   caFile?: string;
 }

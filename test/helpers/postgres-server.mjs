@@ -109,17 +109,12 @@ export async function startPostgres(options = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
+    const relaunch = () =>
+      launch(binaries.postgres, { data, dir, port, identity, env, extra: tls?.args ?? [] });
     try {
-      const child = await launch(binaries.postgres, {
-        data,
-        dir,
-        port,
-        identity,
-        env,
-        extra: tls?.args ?? [],
-      });
+      const child = await relaunch();
       options.log?.(`PostgreSQL ${version} on 127.0.0.1:${port} (${dir})${tls ? ", TLS only" : ""}`);
-      return { ...handle({ child, dir, port, password, version }), caFile: tls?.caFile };
+      return { ...handle({ child, dir, port, password, version, relaunch }), caFile: tls?.caFile };
     } catch (error) {
       lastError = error;
     }
@@ -247,14 +242,17 @@ async function launch(postgres, { data, dir, port, identity, env, extra = [] }) 
   }
 }
 
-function handle({ child, dir, port, password, version }) {
+function handle({ child: first, dir, port, password, version, relaunch }) {
+  let child = first;
   const killNow = () => child.kill("SIGKILL");
   // If the test runner dies first, do not leave a server running.
   process.once("exit", killNow);
-  const exited = new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
+  const exitOf = (c) =>
+    new Promise((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) resolve();
+      else c.once("exit", () => resolve());
+    });
+  let exited = exitOf(child);
   return {
     host: "127.0.0.1",
     port,
@@ -264,6 +262,19 @@ function handle({ child, dir, port, password, version }) {
     version,
     /** postgres://fluence@127.0.0.1:port/<database>; the password is given separately (PGPASSWORD). */
     url: (database) => `postgres://${USER}@127.0.0.1:${port}/${database}`,
+    /**
+     * Stops the server hard, as a crash or a lost machine would: an immediate shutdown (SIGQUIT), every
+     * connection dropped, nothing flushed; its data stays for restart().
+     */
+    async crash() {
+      child.kill("SIGQUIT");
+      await exited;
+    },
+    /** Starts the server again on the same port and data (after crash()); resolves once it accepts. */
+    async restart() {
+      child = await relaunch();
+      exited = exitOf(child);
+    },
     /** Stops the server (fast shutdown, then SIGKILL after 10 s) and removes its directory. */
     async stop() {
       process.off("exit", killNow);

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { rowErrorInfo } from "../../src/send/row-codes.js";
 import {
@@ -10,6 +13,7 @@ import {
   unsentRows,
 } from "../../src/send/stop-reasons.js";
 import { type CliResult, collect, leadRows, spawnCli, writeCsv } from "../helpers/cli-harness.js";
+import { fillDisk, mountTinyDisk, SKIP_MOUNT_TESTS } from "../helpers/machine-failures.js";
 import {
   enrich,
   errorsById,
@@ -23,6 +27,21 @@ import {
 } from "./enrich-helpers.js";
 
 const setup = useScenarios();
+
+/** Outcomes a SQLite store holds now (0 before it exists), read beside the run that writes it. */
+function storedOutcomes(file: string): number {
+  if (!existsSync(file)) return 0;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM outcomes").get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // Not created yet, or mid-migration.
+  }
+}
 const BATCH = "POST /crm_basico_batch";
 
 /** Rewrites the path of every batch request after the first `passing` to `to` (a key revoked, a route gone). */
@@ -89,6 +108,22 @@ const PROVOKE: Record<StopReason, (s: Scenario, input: string) => Promise<CliRes
     child.kill("SIGINT");
     return done;
   },
+  store: async (s, input) => {
+    // The store's disk fills up mid-run: built, not hoped for, by taking all the room df reports once the
+    // first batches are in the store, so the next commit fails (SQLITE_FULL).
+    const { sandbox, env } = await s.sandbox({ latencyMs: 200 });
+    const disk = mountTinyDisk(2048);
+    s.onRelease(async () => disk.release());
+    const store = path.join(disk.dir, "store.sqlite");
+    const child = spawnCli(["enrich", input, ...FAST, "--concurrency", "1", "--store", store], {
+      env: { ...env, XDG_CACHE_HOME: s.tmp.file("cache") },
+    });
+    const done = collect(child, { timeoutMs: 30_000 });
+    await until(() => storedOutcomes(store) >= 10);
+    expect(fillDisk(disk.dir)).toBe(0);
+    expect(sandbox.stats().requests[BATCH]).toBeLessThan(4);
+    return done;
+  },
   auth: async (s, input) => {
     const { sandbox, env } = await s.sandbox();
     const url = await tamperingProxy(s, new URL(sandbox.url), 1, (headers) => {
@@ -119,6 +154,7 @@ describe("every way a run stops, end to end, as the stop table says", () => {
   it.each(STOP_REASONS)(
     "%s: exit code, summary, errors file and terminal agree with the table",
     async (reason) => {
+      if (reason === "store" && SKIP_MOUNT_TESTS) return;
       const s = setup();
       const rows = idRows(leadRows(40));
       const input = writeCsv(s.tmp.file("stop.csv"), rows);

@@ -8,6 +8,7 @@ import {
   storePrune,
   storeStatsReport,
 } from "../../src/cli/store-command.js";
+import { journalDir } from "../../src/store/journal.js";
 import { UserError } from "../../src/user-error.js";
 import { postgresServer } from "../helpers/postgres-test.js";
 import { type BackendKit, describeBackends } from "./backends.js";
@@ -114,6 +115,7 @@ describe("store command on a SQLite file that does not exist yet", () => {
       inflight: 0,
       runs: 0,
       activeRuns: [],
+      journal: { files: 0, outcomes: 0, dir: journalDir(file) },
     });
     expect(existsSync(file)).toBe(false);
   });
@@ -173,5 +175,26 @@ describe("formatStoreStats", () => {
     });
     expect(empty).toContain("Size:      2.0 KB");
     expect(empty).toContain("Oldest:    -");
+    expect(empty).not.toContain("Journal");
+    const busy = formatStoreStats({
+      path: "/s",
+      backend: "sqlite",
+      sizeBytes: 2048,
+      outcomes: 0,
+      ok: 0,
+      errors: 0,
+      inflight: 0,
+      runs: 2,
+      activeRuns: [
+        { runId: "r", host: "ci-7", pid: 42, startedAt: Date.UTC(2026, 11, 6), keyId: "0123456789abcdef" },
+      ],
+      journal: { files: 1, outcomes: 30, dir: "/cache/fluence/journal/x" },
+    });
+    expect(busy).toContain(
+      "Active:    1 run(s)\n  ci-7 pid 42, since 2026-12-06T00:00:00.000Z, key 01234567",
+    );
+    expect(busy).toContain(
+      "Journal:   30 paid outcome(s) a run on this machine could not store (/cache/fluence/journal/x); the next run on this store stores them first",
+    );
   });
 });
