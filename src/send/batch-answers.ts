@@ -9,12 +9,12 @@ import {
 } from "../api/index.js";
 import type { BatchOutcome } from "../api/types.js";
 import { ENDPOINT_OF } from "../store/serving-rule.js";
+import { storeFailureOf } from "../store/store-failure.js";
 import type { NewOutcome } from "../store/types.js";
 import { signalOf } from "./answer-signal.js";
 import type { SizeChange } from "./batch-sizer.js";
 import type { FlightTicket } from "./flow-control.js";
 import type { Job, JobQueue } from "./job-queue.js";
-import { storeFailureOf } from "./paid-journal.js";
 import { rowErrorInfo } from "./row-codes.js";
 import type { SendContext } from "./send-context.js";
 import type { PersonEntry } from "./send-ledger.js";

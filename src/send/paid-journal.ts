@@ -1,7 +1,5 @@
-import { asStoreFailure } from "../fs/io-errors.js";
 import { OutcomeJournal } from "../store/journal.js";
 import type { Analysis, NewOutcome } from "../store/types.js";
-import { UserError } from "../user-error.js";
 
 /**
  * The send stage's side of the journal of paid outcomes (store/journal.ts): an answer's outcomes are
@@ -109,13 +107,4 @@ export function journalTrouble(error: unknown, where: string | undefined): strin
   };
   const why = (code && words[code]) ?? (error as Error).message;
   return where ? `${where}: ${why}` : why;
-}
-
-/**
- * A store call's failure as the run should treat it: the store's own UserError (PostgreSQL), or SQLite's
- * I/O trouble worded for the user; undefined for anything else (a bug, which must not pass for the store).
- */
-export function storeFailureOf(error: unknown, location: string): UserError | undefined {
-  const worded = asStoreFailure(error, location);
-  return worded instanceof UserError ? worded : undefined;
 }

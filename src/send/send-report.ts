@@ -1,6 +1,5 @@
 import type { FluenceApiError } from "../api/index.js";
 import type { BillingInfo } from "../api/types.js";
-import type { UserError } from "../user-error.js";
 import type { StopReason } from "./stop-reasons.js";
 
 /** One request that failed, for the summary and for support (the gateway's request id). */
@@ -44,7 +43,7 @@ export interface SendReport {
   stop: StopReason | undefined;
   fatal: FluenceApiError | undefined;
   /** The store's failure that stopped the run (stop "store"), as the user should read it. */
-  storeFailure: UserError | undefined;
+  storeFailure: Error | undefined;
   /** Outcomes paid for that neither the store nor the journal could keep (in this run's outputs only). */
   unkept: number;
 }

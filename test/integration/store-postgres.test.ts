@@ -56,13 +56,6 @@ function expectNoPassword(w: StoreWorld, printed: string[]): void {
   }
 }
 
-/** Makes every lease lapse now, as 30 s without a heartbeat would (kill -9 stops the heartbeat). */
-async function expireLeases(): Promise<void> {
-  const admin = await db.admin();
-  await admin.query("UPDATE fluence.runs SET lease_until = now() - interval '1 ms' WHERE ended_at IS NULL");
-  await admin.query("UPDATE fluence.inflight SET lease_until = now() - interval '1 ms'");
-}
-
 describe.skipIf(postgresServer === null)("enrich runs sharing one PostgreSQL store", () => {
   it("two concurrent runs over overlapping files charge every person once; a run over the union sends nothing", async () => {
     world = await pgWorld({ latencyMs: 300 });
@@ -117,7 +110,7 @@ describe.skipIf(postgresServer === null)("enrich runs sharing one PostgreSQL sto
     expectNoPassword(world, [...results.flatMap((r) => [r.stdout, r.stderr]), third.stdout, third.stderr]);
   });
 
-  it("a run killed with SIGKILL leaves leased claims; once the lease expires the next run names them stale and resumes", async () => {
+  it("a run killed with SIGKILL leaves claims that its lost session frees at once: the next run names them stale and resumes", async () => {
     world = await pgWorld({ latencyMs: 300 });
     const PEOPLE = 40;
     const rows = leadRows(PEOPLE);
@@ -138,12 +131,8 @@ describe.skipIf(postgresServer === null)("enrich runs sharing one PostgreSQL sto
     expect(leftInFlight).toBeGreaterThan(0);
     expect(storedBefore).toBeLessThan(PEOPLE);
 
-    // While the dead run's lease lasts, its people are not stale yet: a dry run sees them held.
-    const held = await enrich(world, input, ["--dry-run", "--json"]);
-    expect(held.code, held.stderr).toBe(0);
-    expect(JSON.parse(held.stdout)).toMatchObject({ stale_in_flight: 0 });
-
-    await expireLeases();
+    // Its lease has not run out, but its session is gone with it (the server dropped its advisory lock):
+    // a dry run already sees its people as stale, without waiting 30 s.
     const peek = await enrich(world, input, ["--dry-run", "--json"]);
     expect(JSON.parse(peek.stdout)).toMatchObject({ stale_in_flight: leftInFlight });
 
@@ -281,21 +270,28 @@ describe.skipIf(postgresServer === null)("a PostgreSQL store that cannot be used
     );
     const result = await done;
     expect(result.code, result.stderr).toBe(7);
+    // The store's sentence, then what became of the answers that landed after it went (the journal).
+    const first = readJson<{ journaled: number; stopped: string }>(world.file("people.summary.json"));
+    expect(first.stopped).toBe("store");
+    const kept =
+      first.journaled > 0
+        ? ` ${first.journaled} answered ${first.journaled === 1 ? "person was" : "people were"} kept in this machine's journal; the next run on this store stores them before sending anything, so nobody is paid for twice.`
+        : "";
     expect(result.stderr.trim().split("\n").at(-1)).toBe(
-      `fluence: The connection to the PostgreSQL store at ${db.url} was lost; what was already committed is kept; run again.`,
+      `fluence: The connection to the PostgreSQL store at ${db.url} was lost; what was already committed is kept; run again.${kept}`,
     );
     expect(result.stderr).not.toMatch(/internal error|Unhandled|at .*\.js:\d+/u);
-    const kept = await statsJson(world);
-    expect(kept.ok).toBeGreaterThanOrEqual(committed);
+    const stored = await statsJson(world);
+    expect(stored.ok).toBeGreaterThanOrEqual(committed);
 
-    // The run could not release its claims: they expire with its lease, as a killed run's do.
-    await expireLeases();
+    // Its claims went with its session; the re-run stores the journal first, then sends only the rest.
     mkdirSync(world.file("again"));
     const rerun = await enrich(world, input, ["--out-dir", world.file("again")]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(readJson(world.file("again/people.summary.json"))).toMatchObject({
       enriched: 40,
-      from_store: kept.ok,
+      from_store: stored.ok + first.journaled,
+      recovered: first.journaled,
     });
   });
 });
