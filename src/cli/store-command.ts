@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { asStoreFailure } from "../fs/io-errors.js";
 import { defaultStorePath } from "../store/default-store-path.js";
-import { journalDir, pendingJournal } from "../store/journal.js";
 import { isPostgresSpec, openStore } from "../store/open-store.js";
 import { parseAge } from "../store/parse-age.js";
 import type { StoreStats } from "../store/types.js";
@@ -14,6 +13,8 @@ import { formatCount } from "./format-units.js";
  */
 export async function storeStatsReport(spec: string): Promise<StoreStats & { journal: JournalStats }> {
   const stats = await readStats(spec);
+  // Loaded here, not with the command line: --help must not pay for it.
+  const { journalDir, pendingJournal } = await import("../store/journal.js");
   const dir = journalDir(stats.path);
   return { ...stats, journal: { ...(await pendingJournal(dir)), dir } };
 }

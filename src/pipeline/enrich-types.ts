@@ -1,8 +1,7 @@
 import type { FluenceClient } from "../api/index.js";
 import type { ProfileInput } from "../api/types.js";
 import type { ColumnMappingOptions, CsvReadOptions, FormulaEscape } from "../csv/index.js";
-import { DEFAULT_GATEWAY_TIMEOUT_MS } from "../send/batch-sizer.js";
-import { DEFAULT_MAX_CONCURRENCY } from "../send/flow-control.js";
+import { DEFAULT_GATEWAY_TIMEOUT_MS, DEFAULT_MAX_CONCURRENCY } from "../send/defaults.js";
 import type { SendEvent } from "../send/send-events.js";
 import type { FailedRequest } from "../send/send-report.js";
 import type { StopReason } from "../send/stop-reasons.js";

@@ -1,4 +1,7 @@
+import { DEFAULT_GATEWAY_TIMEOUT_MS } from "./defaults.js";
 import { LatencyModel } from "./latency-model.js";
+
+export { DEFAULT_GATEWAY_TIMEOUT_MS };
 
 /**
  * Batch size under API Gateway's integration timeout. The docs quote 15-20 s for 10 profiles and 8-10 s for
@@ -19,8 +22,6 @@ import { LatencyModel } from "./latency-model.js";
  * a batch of 10 at the docs' 20 s well inside it.
  */
 export const GATEWAY_MARGIN = 0.85;
-/** API Gateway's integration timeout (the docs' deployment; --gateway-timeout changes it). */
-export const DEFAULT_GATEWAY_TIMEOUT_MS = 29_000;
 /** Recent answers of a size, all healthy and under the margin, that make it a floor. */
 const HEALTHY_EVIDENCE = 3;
 

@@ -1,8 +1,11 @@
 import { BatchSizer, type SizeChange } from "./batch-sizer.js";
 import { AimdLimit } from "./concurrency-limit.js";
+import { DEFAULT_MAX_CONCURRENCY } from "./defaults.js";
 import { LatencyStats } from "./latency-stats.js";
 import { RatePacer, type RatePacerOptions } from "./rate-pacer.js";
 import type { SharedPace } from "./shared-pace.js";
+
+export { DEFAULT_MAX_CONCURRENCY };
 
 /** How an answer to a batch request reads for flow control. */
 export type AnswerSignal =
@@ -52,13 +55,6 @@ export interface FlowControlOptions {
   gatewayTimeoutMs?: number;
   now?: () => number;
 }
-
-/**
- * 64: the plans allow 100 requests a minute, and the docs' 15-20 s per batch of 10 needs ~33 in flight to
- * use that; 64 leaves room for twice the latency or a plan twice as fast, while a misbehaving server
- * cannot make fluence hold hundreds of sockets open.
- */
-export const DEFAULT_MAX_CONCURRENCY = 64;
 
 /** Extra in flight over rate x latency, so jitter does not leave a start waiting for a slot. */
 const LITTLE_HEADROOM = 1.1;
