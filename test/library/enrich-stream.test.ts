@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 // The package's own name, resolved through package.json "exports" to dist/ (built by `npm test`): these
@@ -11,8 +11,10 @@ import {
   type Person,
   type SandboxHandle,
   startSandbox,
+  UserError,
 } from "fluence-enrich";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fillDisk, mountTinyDisk, SKIP_MOUNT_TESTS } from "../helpers/machine-failures.js";
 
 let sandbox: SandboxHandle;
 let client: FluenceClient;
@@ -166,4 +168,60 @@ describe("enrich() from the package", () => {
     );
     expect(outcomes.map((o) => o.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
+
+  it.skipIf(SKIP_MOUNT_TESTS)(
+    "a store that fails mid-run: every person still gets an outcome, the late answers are journaled, and the iteration ends with the store's failure",
+    async () => {
+      const disk = mountTinyDisk(2048);
+      const cache = process.env.XDG_CACHE_HOME;
+      process.env.XDG_CACHE_HOME = path.join(dir, "cache");
+      try {
+        const slow = await startSandbox({ port: 0, latencyMs: 100 });
+        const slowClient = createClient({ baseUrl: slow.url, apiKey: slow.keys.enterprise });
+        const store = path.join(disk.dir, "store.sqlite");
+        const outcomes: EnrichOutcome<Person>[] = [];
+        let failure: unknown;
+        try {
+          const run = enrich(people(200), {
+            client: slowClient,
+            storePath: store,
+            concurrency: 2,
+            batchSize: 5,
+            ratePerMinute: 600,
+            delayMs: 0,
+          });
+          for await (const outcome of run) {
+            outcomes.push(outcome);
+            // The first batches are in the store: now its disk has no room left for the next ones.
+            if (outcomes.length === 20) expect(fillDisk(disk.dir)).toBe(0);
+          }
+        } catch (error) {
+          failure = error;
+        } finally {
+          await slowClient.close();
+          await slow.close();
+        }
+        expect(failure).toBeInstanceOf(UserError);
+        expect((failure as UserError).exitCode).toBe(7);
+        expect((failure as UserError).message).toMatch(
+          /^No space left on the device holding the store .+ answered (person was|people were) kept in this machine's journal/u,
+        );
+        expect(outcomes.map((o) => o.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+        const enriched = outcomes.filter((o) => o.status === "enriched").length;
+        expect(enriched).toBe(slow.stats().profilesSucceeded);
+        const unsent = outcomes.filter((o) => o.status === "failed");
+        expect(unsent.length).toBe(200 - enriched);
+        expect(new Set(unsent.map((o) => o.status === "failed" && o.code))).toEqual(
+          new Set(["STORE_UNAVAILABLE"]),
+        );
+        expect(readdirSync(path.join(dir, "cache", "fluence", "journal"), { recursive: true }).length).toBe(
+          2,
+        );
+      } finally {
+        if (cache === undefined) delete process.env.XDG_CACHE_HOME;
+        else process.env.XDG_CACHE_HOME = cache;
+        disk.release();
+      }
+    },
+  );
 });
