@@ -9,8 +9,8 @@ import { seedStore } from "./seed-store.mjs";
  * Starts a server on a random loopback port in a temp dir; `stop()` removes it all.
  * @param {(line: string) => void} [log]
  */
-export async function startBenchPostgres(log) {
-  const server = await startPostgres({ log });
+export async function startBenchPostgres(log, options = {}) {
+  const server = await startPostgres({ log, ...options });
   return {
     server,
     /** What a child `fluence` needs besides FLUENCE_STORE: the password, never in the URL it prints. */

@@ -15,6 +15,7 @@ import { ROOT } from "./run-child.mjs";
 import { cappedSection, measureCapped } from "./scenario-capped.mjs";
 import { cpuSection } from "./scenario-cpu.mjs";
 import { fleetSection, measureFleetScenario } from "./scenario-fleet.mjs";
+import { journalSection, measureJournal } from "./scenario-journal.mjs";
 import { measureRealLatency, measureScaled, realLatencySection, scaledSection } from "./scenario-latency.mjs";
 import { localOverheadSection, measureLocalOverhead } from "./scenario-local-overhead.mjs";
 import { measureMicro, microSection } from "./scenario-micro.mjs";
@@ -52,6 +53,7 @@ const SETTINGS = {
       sqliteEach: 1_200,
       costStarts: 1_000,
     },
+    s14: { people: 3_000, journalRecords: 2_000 },
   },
   quick: {
     s1: { rows: 300, docsRows: 20, margins: [] },
@@ -72,6 +74,7 @@ const SETTINGS = {
       sqliteEach: 400,
       costStarts: 200,
     },
+    s14: { people: 3_000, journalRecords: 300 },
   },
 };
 
@@ -89,6 +92,7 @@ const TITLES = {
   11: "11. Start-up: --version, --help and credits --sandbox against node -e 0",
   12: "12. Slow spells behind the gateway's timeout: a step and a ramp, scaled 10x, and the step at the real scale",
   13: "13. One key, many machines: 1-8 processes on one PostgreSQL store (own people, one file), the real plan, SQLite, the cost of a start",
+  14: "14. Paid means kept: the PostgreSQL store stopped hard mid-run, and the re-run",
 };
 
 const startedAt = new Date();
@@ -214,6 +218,11 @@ async function main() {
   if (want.has(13)) {
     await attempt(13, async () => {
       sections.set(13, fleetSection(await measureFleetScenario({ ...set.s13, quick: options.quick, log })));
+    });
+  }
+  if (want.has(14)) {
+    await attempt(14, async () => {
+      sections.set(14, journalSection(await measureJournal({ ...set.s14, log })));
     });
   }
 

@@ -25,6 +25,7 @@ export function findPostgresBinaries(): { initdb: string; postgres: string } | u
 export function startPostgres(options?: {
   log?: (line: string) => void;
   tls?: boolean;
+  durable?: boolean;
 }): Promise<PostgresServer>;
 export function adminClient(server: PostgresServerInfo, database?: string): Promise<pg.Client>;
 export function createDatabase(server: PostgresServerInfo, prefix?: string): Promise<string>;

@@ -70,7 +70,10 @@ function freePort() {
 /**
  * Starts a server; resolves once it accepts connections. The superuser `fluence` logs in over TCP with a
  * password (scram-sha-256), so tests exercise real authentication; over the socket, without one.
- * @param {{ log?: (line: string) => void, tls?: boolean }} [options] tls: TCP over TLS only (see makeTlsOnly)
+ * @param {{ log?: (line: string) => void, tls?: boolean, durable?: boolean }} [options] tls: TCP over TLS
+ *   only (see makeTlsOnly); durable: a commit is acknowledged only once its WAL is written, as by default in
+ *   production (the test servers otherwise run with synchronous_commit=off, so a server stopped hard may lose
+ *   commits it acknowledged, which no client can be tested against)
  */
 export async function startPostgres(options = {}) {
   const binaries = findPostgresBinaries();
@@ -109,8 +112,16 @@ export async function startPostgres(options = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
+    const durable = options.durable ? ["-c", "fsync=on", "-c", "synchronous_commit=on"] : [];
     const relaunch = () =>
-      launch(binaries.postgres, { data, dir, port, identity, env, extra: tls?.args ?? [] });
+      launch(binaries.postgres, {
+        data,
+        dir,
+        port,
+        identity,
+        env,
+        extra: [...(tls?.args ?? []), ...durable],
+      });
     try {
       const child = await relaunch();
       options.log?.(`PostgreSQL ${version} on 127.0.0.1:${port} (${dir})${tls ? ", TLS only" : ""}`);

@@ -96,7 +96,8 @@ function expectAnsweredRowsKept(
 describe.skipIf(postgresServer === null)("the PostgreSQL store stopped hard mid-run", () => {
   it("exit 7, every answered row in the outputs, the rest retryable; the re-run pays only for people never answered", async () => {
     const { t, sandbox, env } = await world(300);
-    const server = await startPostgres();
+    // Durable, as production servers are: a commit it acknowledged survives its stopping hard.
+    const server = await startPostgres({ durable: true });
     closers.push(() => server.stop());
     const database = await createDatabase(server, "journal");
     const storeEnv = { ...env, FLUENCE_STORE: server.url(database), PGPASSWORD: server.password };
