@@ -19,7 +19,7 @@ export type { SendContext } from "./send-context.js";
 const BUSY_RECHECK_MS = 250;
 
 /** A wait for the key's slot at least this long reads the shared schedule again before sending. */
-const SLOT_RECHECK_MS = 500;
+const SLOT_RECHECK_MS = 250;
 
 /**
  * Sends every queued person in batches: paced, as many in flight as flow control allows, retried, each batch's outcomes committed to the store as soon as it lands. Per-row failures

