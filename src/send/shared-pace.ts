@@ -148,7 +148,8 @@ export class SharedPace {
     const even = this.#sharedRate / this.#runs;
     if (n < 5) return even;
     const span = this.#starts[n - 1]! - this.#starts[0]!;
-    return span > 0 ? ((n - 1) * 60_000) / span : even;
+    // Never below an even split: a run held back by its own limit measures less than it could get.
+    return span > 0 ? Math.max(even, ((n - 1) * 60_000) / span) : even;
   }
 
   /** Starts a minute over the whole run, or null with fewer than two starts. */

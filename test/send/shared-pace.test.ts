@@ -49,15 +49,23 @@ describe("SharedPace: this run's side of the key's schedule", () => {
     expect(shared.limit).toBe(11);
   });
 
-  it("then measures the rate it actually gets from its starts", async () => {
-    const { clock, store } = await keyWithRuns(2);
+  it("then measures the rate it actually gets from its starts, never counting on less than an even split", async () => {
+    const { clock, store } = await keyWithRuns(4);
     const flow = flowFor(clock);
     const share = await SharedPace.join(store, "k", flow.pacer, clock.now);
     for (let i = 0; i < 10; i++) {
       share.started(clock.now());
       clock.advance(200);
     }
+    // 300 a minute measured, over the even split of 247.5.
     expect(share.shareRatePerMinute).toBeCloseTo(300, 6);
+    // Held back (by its own limit, or by people another machine holds) to 100 a minute: a run sized on
+    // that would never have the sockets to take more when the others finish.
+    for (let i = 0; i < 20; i++) {
+      share.started(clock.now());
+      clock.advance(600);
+    }
+    expect(share.shareRatePerMinute).toBeCloseTo(990 / 4, 6);
   });
 
   it("takes the shared rate another run's throttle left, and hands back healthy answers a claim did not use", async () => {
