@@ -127,6 +127,19 @@ function quantiles(values) {
   return { p50: at(0.5), p95: at(0.95) };
 }
 
+function runRow(label, exit, summary, received) {
+  return [
+    label,
+    String(exit),
+    String(summary.stopped),
+    fmt(summary.enriched ?? 0),
+    fmt(summary.failed ?? 0),
+    fmt(received),
+    fmt(summary.journaled ?? 0),
+    fmt(summary.recovered ?? 0),
+  ];
+}
+
 export function journalSection(m) {
   const s1 = m.first.summary ?? {};
   const s2 = m.second.summary ?? {};
@@ -167,26 +180,8 @@ export function journalSection(m) {
           "recovered",
         ],
         [
-          [
-            "first (store stopped)",
-            String(m.first.exit),
-            String(s1.stopped),
-            fmt(s1.enriched ?? 0),
-            fmt(s1.failed ?? 0),
-            fmt(m.first.received),
-            fmt(s1.journaled ?? 0),
-            fmt(s1.recovered ?? 0),
-          ],
-          [
-            "re-run",
-            String(m.second.exit),
-            String(s2.stopped),
-            fmt(s2.enriched ?? 0),
-            fmt(s2.failed ?? 0),
-            fmt(m.second.received),
-            fmt(s2.journaled ?? 0),
-            fmt(s2.recovered ?? 0),
-          ],
+          runRow("first (store stopped)", m.first.exit, s1, m.first.received),
+          runRow("re-run", m.second.exit, s2, m.second.received),
         ],
       ),
       "",

@@ -1,3 +1,4 @@
+import type { EnrichSummary } from "../../src/pipeline/enrich-types.js";
 import type { SandboxOptions } from "../../src/sandbox/index.js";
 import { type CliResult, collect, readJson, spawnCli } from "../helpers/cli-harness.js";
 import { BATCH_ROUTE, type StoreWorld, storeWorld } from "./store-kit.js";
@@ -48,18 +49,8 @@ export function mostInWindow(requests: LoggedRequest[], windowMs: number): numbe
   return most;
 }
 
-export interface FleetSummary {
-  rows: number;
-  enriched: number;
-  failed: number;
-  from_store: number;
-  profiles_sent: number;
-  stopped: string | null;
-  exit_code: number;
-  stale_in_flight: number;
-  duration_ms: number;
-  fleet: { runs: number; rate_per_minute: number | null };
-}
+/** The summary every run prints with --json. */
+export type FleetSummary = EnrichSummary;
 
 /** `fluence enrich` of every input at once, as separate processes (machines), each with `flags`. */
 export async function runFleet(

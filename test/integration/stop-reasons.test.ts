@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { rowErrorInfo } from "../../src/send/row-codes.js";
 import {
@@ -25,23 +23,10 @@ import {
   until,
   useScenarios,
 } from "./enrich-helpers.js";
+import { storedOutcomes } from "./store-kit.js";
 
 const setup = useScenarios();
 
-/** Outcomes a SQLite store holds now (0 before it exists), read beside the run that writes it. */
-function storedOutcomes(file: string): number {
-  if (!existsSync(file)) return 0;
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM outcomes").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // Not created yet, or mid-migration.
-  }
-}
 const BATCH = "POST /crm_basico_batch";
 
 /** Rewrites the path of every batch request after the first `passing` to `to` (a key revoked, a route gone). */

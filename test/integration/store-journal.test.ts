@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import type { EnrichSummary } from "../../src/pipeline/enrich-types.js";
 import { fingerprint, PostgresStore } from "../../src/store/index.js";
 import { journalDir, OutcomeJournal } from "../../src/store/journal.js";
 import {
@@ -24,7 +24,7 @@ import {
 } from "../helpers/machine-failures.js";
 import { createDatabase, startPostgres } from "../helpers/postgres-server.mjs";
 import { postgresServer, usePostgresDatabase } from "../helpers/postgres-test.js";
-import { csvObjects, until } from "./store-kit.js";
+import { csvObjects, storedOutcomes, until } from "./store-kit.js";
 
 // Paid means kept: answers that reached fluence survive the store going away mid-run (a PostgreSQL server
 // stopped hard, a full disk under SQLite) through this machine's journal, and the next run stores them
@@ -34,20 +34,6 @@ const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-interface Summary {
-  rows: number;
-  enriched: number;
-  failed: number;
-  from_store: number;
-  profiles_sent: number;
-  stopped: string | null;
-  exit_code: number;
-  journaled: number;
-  recovered: number;
-  store_failure: string | null;
-  errors_by_code: Record<string, number>;
-}
 
 /** A temp dir, a sandbox answering in `latencyMs`, and the env of a run whose cache (journal) is in it. */
 async function world(latencyMs: number) {
@@ -63,8 +49,8 @@ async function world(latencyMs: number) {
 const FLAGS = ["--rate", "6000", "--delay", "0", "--concurrency", "4", "--json"];
 
 /** The run's summary (the CLI prints it with --json even when it stops for the store). */
-function summaryOf(result: CliResult): Summary {
-  return JSON.parse(result.stdout) as Summary;
+function summaryOf(result: CliResult): EnrichSummary {
+  return JSON.parse(result.stdout) as EnrichSummary;
 }
 
 function journalFiles(dir: string): string[] {
@@ -78,7 +64,7 @@ function journalFiles(dir: string): string[] {
 function expectAnsweredRowsKept(
   outDir: string,
   name: string,
-  summary: Summary,
+  summary: EnrichSummary,
   answered: number,
   rows: number,
 ) {
@@ -222,21 +208,6 @@ describe("a SQLite store whose disk fills mid-run", () => {
   );
 });
 
-/** Outcomes a SQLite store holds now, read beside the run writing it (0 before it exists). */
-function storedOutcomes(file: string): number {
-  if (!existsSync(file)) return 0;
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM outcomes").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
 describe.skipIf(postgresServer === null)("a replay killed midway", () => {
   const db = usePostgresDatabase("fluence_journal");
 
@@ -294,6 +265,6 @@ describe.skipIf(postgresServer === null)("a replay killed midway", () => {
     expect(journalFiles(dir)).toEqual([]);
     const stats = await runCli(["store", "stats", "--json"], { env: storeEnv, cwd: t.dir });
     expect(JSON.parse(stats.stdout)).toMatchObject({ outcomes: 30_000, journal: { outcomes: 0 } });
-    expect(readJson<Summary>(t.file("leads.summary.json")).recovered).toBe(summary.recovered);
+    expect(readJson<EnrichSummary>(t.file("leads.summary.json")).recovered).toBe(summary.recovered);
   });
 });

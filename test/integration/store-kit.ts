@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { SandboxHandle, SandboxOptions, SandboxStats } from "../../src/sandbox/index.js";
 import { fingerprint } from "../../src/store/index.js";
@@ -50,6 +50,21 @@ export function enrich(
     cwd: world.dir,
     timeoutMs: 45_000,
   });
+}
+
+/** Outcomes a SQLite store holds now, read beside the run that writes it (0 before it exists). */
+export function storedOutcomes(file: string): number {
+  if (!existsSync(file)) return 0;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM outcomes").get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // Not created yet, or mid-migration.
+  }
 }
 
 export function batchRequests(stats: SandboxStats): number {
