@@ -94,15 +94,10 @@ describe("SharedPace: this run's side of the key's schedule", () => {
 
   it("a quota stop recorded after the run joined stops it; one from before it began does not", async () => {
     const { clock, store, ids } = await keyWithRuns(1);
-    await store.claim(ids[0]!, "b0", "basic", ["z"], 0, {
-      keyId: "k",
-      targetPerMinute: 600,
-      floorPerMinute: 60,
-      recoveryPerMinute: 6,
-      healthy: 0,
-      minGapMs: 0,
-    });
-    await store.keyQuotaSpent("k");
+    // An earlier run on the key met the spent quota.
+    const earlier = await SharedPace.join(store, "k", flowFor(clock, 600).pacer, clock.now);
+    await store.claim(ids[0]!, "b0", "basic", ["z"], 0, earlier.request());
+    await earlier.quotaSpent();
     clock.advance(1000);
     const flow = flowFor(clock, 600);
     const share = await SharedPace.join(store, "k", flow.pacer, clock.now);

@@ -162,9 +162,9 @@ describe("formatStoreStats", () => {
         "Active:    no run",
       ].join("\n"),
     );
-    const empty = formatStoreStats({
+    const idle = {
       path: "/s",
-      backend: "sqlite",
+      backend: "sqlite" as const,
       sizeBytes: 2048,
       outcomes: 0,
       ok: 0,
@@ -172,18 +172,13 @@ describe("formatStoreStats", () => {
       inflight: 0,
       runs: 0,
       activeRuns: [],
-    });
+    };
+    const empty = formatStoreStats(idle);
     expect(empty).toContain("Size:      2.0 KB");
     expect(empty).toContain("Oldest:    -");
     expect(empty).not.toContain("Journal");
     const busy = formatStoreStats({
-      path: "/s",
-      backend: "sqlite",
-      sizeBytes: 2048,
-      outcomes: 0,
-      ok: 0,
-      errors: 0,
-      inflight: 0,
+      ...idle,
       runs: 2,
       activeRuns: [
         { runId: "r", host: "ci-7", pid: 42, startedAt: Date.UTC(2026, 11, 6), keyId: "0123456789abcdef" },
