@@ -29,10 +29,6 @@ export class PaidJournal {
     return this.#unavailable;
   }
 
-  get file(): string | undefined {
-    return this.#journal?.file;
-  }
-
   /** Outcomes journaled and not in the store: what the next run on this store will put there. */
   get keptOutcomes(): number {
     return this.#journal?.pendingOutcomes ?? 0;

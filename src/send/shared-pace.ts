@@ -24,8 +24,6 @@ export class SharedPace {
   #maxRuns: number;
   #sharedRate: number;
   readonly #starts: number[] = [];
-  #firstStart: number | undefined;
-  #startCount = 0;
 
   private constructor(
     store: OutcomeStore,
@@ -112,8 +110,6 @@ export class SharedPace {
 
   /** A batch started (local clock). */
   started(at: number): void {
-    this.#firstStart ??= at;
-    this.#startCount++;
     this.#starts.push(at);
     if (this.#starts.length > SHARE_WINDOW) this.#starts.shift();
   }
@@ -150,13 +146,6 @@ export class SharedPace {
     const span = this.#starts[n - 1]! - this.#starts[0]!;
     // Never below an even split: a run held back by its own limit measures less than it could get.
     return span > 0 ? Math.max(even, ((n - 1) * 60_000) / span) : even;
-  }
-
-  /** Starts a minute over the whole run, or null with fewer than two starts. */
-  get achievedRatePerMinute(): number | null {
-    const last = this.#starts[this.#starts.length - 1];
-    if (this.#firstStart === undefined || last === undefined || last <= this.#firstStart) return null;
-    return ((this.#startCount - 1) * 60_000) / (last - this.#firstStart);
   }
 
   /** Most runs seen on the key at once during this run. */
