@@ -253,7 +253,6 @@ export async function summarize(
       share && storeUp ? await resources.store.fleetRuns(share.keyId, ctx.run.runId) : (share?.maxRuns ?? 1),
     journaled: ctx.journal?.keptOutcomes ?? 0,
     recovered: resources.recovered,
-    journalLost: ctx.journal?.unavailable !== undefined,
   });
   await resources.out!.commit(`${JSON.stringify(summary, null, 2)}\n`);
   // A store that failed cannot end the run: its claims lapse with its lease (or its session, at once).

@@ -35,8 +35,6 @@ export function buildSummary(args: {
   fleetRuns: number;
   journaled: number;
   recovered: number;
-  /** The journal could not be written (or created) during the run. */
-  journalLost: boolean;
 }): EnrichSummary {
   const { tally, report, flow } = args;
   const stop = report?.stop ?? null;

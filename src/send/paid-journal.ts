@@ -1,4 +1,4 @@
-import { OutcomeJournal } from "../store/journal.js";
+import { journalTrouble, OutcomeJournal } from "../store/journal.js";
 import type { Analysis, NewOutcome } from "../store/types.js";
 
 /**
@@ -88,19 +88,4 @@ export async function openPaidJournal(
   } catch (error) {
     return new PaidJournal(undefined, journalTrouble(error, dir), notice);
   }
-}
-
-/** Why the journal cannot be written, in a few words, naming where. */
-export function journalTrouble(error: unknown, where: string | undefined): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const words: Record<string, string> = {
-    EROFS: "a read-only filesystem",
-    EACCES: "permission denied",
-    EPERM: "permission denied",
-    ENOSPC: "no space left on the device",
-    EDQUOT: "the disk quota is used up",
-    EIO: "an I/O error",
-  };
-  const why = (code && words[code]) ?? (error as Error).message;
-  return where ? `${where}: ${why}` : why;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type FileHandle, open, readdir, readFile, rename, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ensureDir } from "../fs/ensure-dir.js";
+import { type IoTrouble, troubleOf } from "../fs/io-errors.js";
 import { pidAlive } from "../fs/pid-alive.js";
 import { fluenceCacheDir } from "./default-store-path.js";
 import type { Analysis, NewOutcome, OutcomeStore } from "./types.js";
@@ -108,6 +109,20 @@ export class OutcomeJournal {
     this.#tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/** Why the journal cannot be written, in a few words (the I/O classifier's troubles), naming where. */
+export function journalTrouble(error: unknown, where: string | undefined): string {
+  const words: Partial<Record<IoTrouble, string>> = {
+    space: "no space left on the device",
+    quota: "the disk quota is used up",
+    "read-only": "a read-only filesystem",
+    permission: "permission denied",
+    device: "an I/O error",
+  };
+  const trouble = troubleOf((error as { code?: unknown } | null)?.code);
+  const why = (trouble && words[trouble]) ?? (error as Error).message;
+  return where ? `${where}: ${why}` : why;
 }
 
 /** What is left in a journal file: its batches not yet marked committed. */
