@@ -3,6 +3,7 @@ import { foldLoose } from "../text/fold.js";
 import { UserError } from "../user-error.js";
 import { holdsFullNames, splitFullName } from "./full-name.js";
 import { type AliasField, HEADER_ALIASES } from "./header-aliases.js";
+import { matchHeaderWords } from "./header-words.js";
 
 export interface ColumnMapping {
   /** Column index; absent when fullName is used. */
@@ -18,9 +19,24 @@ export interface ColumnMapping {
    * "fluence " / "fluence_" (our own output columns, ignored on input so an errors file is a valid input).
    */
   passthrough: number[];
-  /** One line for the user when the mapping made a choice they should know of (a full-name split). */
+  /** How each field's column was chosen, for whoever shows the mapping (the dry run, the page). */
+  matchedBy: Partial<Record<Field | "fullName", MatchReason>>;
+  /**
+   * One line for the user when the mapping made a choice they should know of: a full-name split, or a
+   * column recognised by the words in its name rather than a known header.
+   */
   notice?: string;
 }
+
+/**
+ * `map`: --map or --full-name-column; `alias`: a header name fluence knows (header-aliases.ts); `words`:
+ * the words in its name (header-words.ts); `full-name`: a column of full names, split.
+ */
+export type MatchReason =
+  | { by: "map" }
+  | { by: "alias" }
+  | { by: "words"; words: string[] }
+  | { by: "full-name" };
 
 export interface ColumnMappingOptions {
   /** --map primeiro_nome=Nome (target field -> input header, matched loosely). Default: none. */
@@ -29,7 +45,7 @@ export interface ColumnMappingOptions {
   fullNameColumn?: string;
 }
 
-type Field = "primeiro_nome" | "ultimo_nome" | "empresa" | "contexto_adicional";
+export type Field = "primeiro_nome" | "ultimo_nome" | "empresa" | "contexto_adicional";
 
 const FIELDS: readonly Field[] = ["primeiro_nome", "ultimo_nome", "empresa", "contexto_adicional"];
 
@@ -57,8 +73,8 @@ function quoteList(header: string[]): string {
  * from a preamble (a title, notes, a report's date line) above it.
  */
 export function looksLikeHeader(fields: string[]): boolean {
-  const folded = fields.map((name) => foldLoose(name));
-  const has = (field: AliasField) => folded.some((name) => isAlias(field, name));
+  const has = (field: AliasField) =>
+    fields.some((name) => isAlias(field, foldLoose(name)) || matchHeaderWords(field, name) !== undefined);
   return (has("primeiro_nome") || has("nome_completo")) && has("empresa");
 }
 
@@ -84,6 +100,7 @@ export function resolveColumns(
     new UserError(`${what} "${name}" is not a column of the input; found: ${quoteList(header)}.`);
 
   const chosen: Partial<Record<Field, number>> = {};
+  const matchedBy: ColumnMapping["matchedBy"] = {};
   for (const [target, name] of Object.entries(options.map ?? {})) {
     if (!(FIELDS as readonly string[]).includes(target)) {
       throw new UserError(`Unknown --map target "${target}"; use one of ${FIELDS.join(", ")}.`);
@@ -91,6 +108,7 @@ export function resolveColumns(
     const index = findColumn(name);
     if (index === undefined) throw notFound(`--map ${target}=${name}:`, name);
     chosen[target as Field] = index;
+    matchedBy[target as Field] = { by: "map" };
   }
 
   let fullName: number | undefined;
@@ -100,17 +118,31 @@ export function resolveColumns(
     }
     fullName = findColumn(options.fullNameColumn);
     if (fullName === undefined) throw notFound("--full-name-column", options.fullNameColumn);
+    matchedBy.fullName = { by: "map" };
   }
 
   const nameFields: Field[] = fullName === undefined ? ["primeiro_nome", "ultimo_nome"] : [];
+  const open = [...nameFields, "empresa", "contexto_adicional"] as Field[];
   const taken = new Set(Object.values(chosen));
-  for (const field of [...nameFields, "empresa", "contexto_adicional"] as Field[]) {
+  // Known names first for every field, then words: a layout that matched by name reads as it always did.
+  for (const field of open) {
     if (chosen[field] !== undefined) continue;
     const index = candidates.find((i) => !taken.has(i) && isAlias(field, folded[i]!));
     if (index !== undefined) {
       chosen[field] = index;
+      matchedBy[field] = { by: "alias" };
       taken.add(index);
     }
+  }
+  const byWords: string[] = [];
+  for (const field of open) {
+    if (chosen[field] !== undefined) continue;
+    const found = bestWordMatch(field, header, candidates, taken);
+    if (found === undefined) continue;
+    chosen[field] = found.index;
+    matchedBy[field] = { by: "words", words: found.words };
+    taken.add(found.index);
+    byWords.push(`${field} <- ${header[found.index]}`);
   }
 
   let notice: string | undefined;
@@ -123,8 +155,15 @@ export function resolveColumns(
     if (found !== undefined) {
       fullName = found;
       delete chosen.primeiro_nome;
+      delete matchedBy.primeiro_nome;
+      matchedBy.fullName = { by: "full-name" };
       notice = `${header[found]} holds full names: split into first name and the rest; --full-name-column to choose another.`;
     }
+  }
+  const wordNotice = byWords.filter((line) => !line.startsWith("primeiro_nome") || fullName === undefined);
+  if (wordNotice.length > 0) {
+    const told = `Recognised by the words in their names: ${wordNotice.join(", ")}; --map <field>=<column> to choose another.`;
+    notice = notice === undefined ? told : `${notice} ${told}`;
   }
 
   const required: Field[] =
@@ -139,7 +178,7 @@ export function resolveColumns(
     );
   }
 
-  const mapping: ColumnMapping = { empresa: chosen.empresa!, passthrough: candidates };
+  const mapping: ColumnMapping = { empresa: chosen.empresa!, passthrough: candidates, matchedBy };
   if (fullName !== undefined) mapping.fullName = fullName;
   else {
     mapping.primeiro_nome = chosen.primeiro_nome!;
@@ -148,6 +187,22 @@ export function resolveColumns(
   if (chosen.contexto_adicional !== undefined) mapping.contexto_adicional = chosen.contexto_adicional;
   if (notice !== undefined) mapping.notice = notice;
   return mapping;
+}
+
+/** The free column whose name carries the field's words with the fewest others; the first on a tie. */
+function bestWordMatch(
+  field: Field,
+  header: string[],
+  candidates: number[],
+  taken: Set<number>,
+): { index: number; words: string[] } | undefined {
+  let best: { index: number; words: string[]; extra: number } | undefined;
+  for (const index of candidates) {
+    if (taken.has(index)) continue;
+    const match = matchHeaderWords(field, header[index]!);
+    if (match !== undefined && (best === undefined || match.extra < best.extra)) best = { index, ...match };
+  }
+  return best === undefined ? undefined : { index: best.index, words: best.words };
 }
 
 /**
@@ -161,7 +216,12 @@ function fullNameColumn(
   firstNameColumn: number | undefined,
   sample: readonly string[][],
 ): number | undefined {
-  const named = candidates.filter((i) => i === firstNameColumn || isAlias("nome_completo", folded[i]!));
+  const named = candidates.filter(
+    (i) =>
+      i === firstNameColumn ||
+      isAlias("nome_completo", folded[i]!) ||
+      matchHeaderWords("nome_completo", header[i]!) !== undefined,
+  );
   const full = named.filter((i) => holdsFullNames(sample.map((row) => row[i] ?? "")));
   if (full.length > 1) {
     throw new UserError(

@@ -4,7 +4,8 @@
  * compared after foldLoose, so "Person - First name" is stored as "person first name" or as written) and
  * add a fixture under fixtures/crm/ with a line in test/integration/crm-layouts.test.ts.
  *
- * Where a name came from is noted beside it: each was taken from a real export's header row.
+ * Where a name came from is noted beside it: each was taken from a real export's header row. A header no
+ * name here fits is still read by the words in it (header-words.ts).
  * Deliberately absent: "razão social" (often a legal entity, not the brand) and "cargo"/"title" (a job
  * title is not context the API expects); both remain reachable through --map.
  */
@@ -22,6 +23,9 @@ export const HEADER_ALIASES = {
     "Pessoa - Primeiro nome", // Pipedrive (PT)
     "Contact First Name",
     "Lead First Name",
+    "Nombre", // Spanish UIs (HubSpot, Salesforce, Zoho) beside "Apellidos"; alone it may hold full names
+    "primer nombre",
+    "Persona - Nombre de pila", // Pipedrive (ES)
   ],
   ultimo_nome: [
     "ultimo_nome",
@@ -37,6 +41,11 @@ export const HEADER_ALIASES = {
     "Pessoa - Último nome",
     "Contact Last Name",
     "Lead Last Name",
+    "Apellidos", // HubSpot (ES), Salesforce (ES), Zoho (ES)
+    "Apellido",
+    "Primer apellido",
+    "Apellido paterno", // Mexico
+    "Persona - Apellido", // Pipedrive (ES)
   ],
   /**
    * Columns that may hold a whole name. Used only when no surname column exists, and only when most of
@@ -54,6 +63,10 @@ export const HEADER_ALIASES = {
     "Nome do contato",
     "Lead Name",
     "Nome do lead",
+    "Nombre completo", // Spanish UIs
+    "Persona - Nombre", // Pipedrive (ES)
+    "Nombre del contacto",
+    "Contacto",
   ],
   empresa: [
     "empresa",
@@ -73,8 +86,21 @@ export const HEADER_ALIASES = {
     "Pessoa - Organização", // Pipedrive (PT)
     "Organization - Name", // Pipedrive deals export
     "Organização - Nome", // Pipedrive deals export (PT)
+    "Nome da conta", // Salesforce (PT)
+    "Nombre de la empresa", // HubSpot (ES), Zoho (ES)
+    "Nombre de la cuenta", // Salesforce (ES)
+    "Compañía", // Salesforce leads (ES)
+    "Organización", // Spanish UIs
+    "Persona - Organización", // Pipedrive (ES)
+    "Organización - Nombre", // Pipedrive deals export (ES)
   ],
-  contexto_adicional: ["contexto_adicional", "context", "contexto", "additional context"],
+  contexto_adicional: [
+    "contexto_adicional",
+    "context",
+    "contexto",
+    "additional context",
+    "contexto adicional",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type AliasField = keyof typeof HEADER_ALIASES;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractProfile, resolveColumns } from "../../src/csv/index.js";
+import { extractProfile, looksLikeHeader, resolveColumns } from "../../src/csv/index.js";
 
 describe("resolveColumns", () => {
   it("matches Portuguese headers loosely and passes every column through", () => {
@@ -9,6 +9,7 @@ describe("resolveColumns", () => {
       ultimo_nome: 1,
       empresa: 2,
       passthrough: [0, 1, 2, 3, 4],
+      matchedBy: { primeiro_nome: { by: "alias" }, ultimo_nome: { by: "alias" }, empresa: { by: "alias" } },
     });
   });
 
@@ -93,7 +94,12 @@ describe("resolveColumns", () => {
 
   it("--full-name-column replaces the first/last name columns", () => {
     const mapping = resolveColumns(["Nome Completo", "Empresa"], { fullNameColumn: "nome completo" });
-    expect(mapping).toEqual({ fullName: 0, empresa: 1, passthrough: [0, 1] });
+    expect(mapping).toEqual({
+      fullName: 0,
+      empresa: 1,
+      passthrough: [0, 1],
+      matchedBy: { fullName: { by: "map" }, empresa: { by: "alias" } },
+    });
     expect(() => resolveColumns(["Nome", "Empresa"], { fullNameColumn: "Full Name" })).toThrow(
       /--full-name-column "Full Name" is not a column/,
     );
@@ -129,5 +135,72 @@ describe("extractProfile", () => {
     });
     expect(extractProfile(["Cher", "Acme"], full).missing).toEqual(["ultimo_nome"]);
     expect(extractProfile(["", "Acme"], full).missing).toEqual(["primeiro_nome", "ultimo_nome"]);
+  });
+});
+
+describe("columns recognised by the words in their names", () => {
+  it("finds a company column by its word and passes over the company's attributes", () => {
+    const header = ["First Name", "Last Name", "Company Domain Name", "Account Owner", "Associated Company"];
+    const mapping = resolveColumns(header);
+    expect(mapping).toMatchObject({ primeiro_nome: 0, ultimo_nome: 1, empresa: 4 });
+    expect(mapping.matchedBy).toEqual({
+      primeiro_nome: { by: "alias" },
+      ultimo_nome: { by: "alias" },
+      empresa: { by: "words", words: ["company"] },
+    });
+    expect(mapping.notice).toBe(
+      "Recognised by the words in their names: empresa <- Associated Company; --map <field>=<column> to choose another.",
+    );
+  });
+
+  it("prefers a known name over words, and among word matches the name with fewest other words", () => {
+    expect(resolveColumns(["Nome", "Sobrenome", "Main Company (legal)", "Empresa"]).empresa).toBe(3);
+    expect(resolveColumns(["Nome", "Sobrenome", "Main Company (legal)", "Company (legal)"]).empresa).toBe(3);
+  });
+
+  it("reads names by words in English, Portuguese and Spanish", () => {
+    expect(
+      resolveColumns(["Primeiro nome do contato", "Sobrenome do contato", "Nome da conta"]),
+    ).toMatchObject({
+      primeiro_nome: 0,
+      ultimo_nome: 1,
+      empresa: 2,
+    });
+    expect(resolveColumns(["Primer nombre", "Apellido paterno", "Apellido materno", "Cuenta"])).toMatchObject(
+      {
+        primeiro_nome: 0,
+        ultimo_nome: 1,
+        empresa: 3,
+      },
+    );
+  });
+
+  it("never takes a phonetic, middle or second name, an owner's name or an id", () => {
+    expect(() =>
+      resolveColumns(["Phonetic First Name", "Segundo apellido", "Owner Last Name", "Company ID"]),
+    ).toThrow(/Missing required column\(s\) primeiro_nome, ultimo_nome, empresa/);
+  });
+
+  it("a full-name column found by its words is split when there is no surname column", () => {
+    const mapping = resolveColumns(["Contact full name", "Organización"], {}, [["Ana Souza", "X"]]);
+    expect(mapping).toMatchObject({ fullName: 0, empresa: 1 });
+    expect(mapping.matchedBy).toEqual({ fullName: { by: "full-name" }, empresa: { by: "alias" } });
+  });
+
+  it("Spanish exports from HubSpot, Salesforce and Pipedrive are read by their known names", () => {
+    expect(resolveColumns(["Nombre", "Apellidos", "Nombre de la empresa"]).matchedBy).toEqual({
+      primeiro_nome: { by: "alias" },
+      ultimo_nome: { by: "alias" },
+      empresa: { by: "alias" },
+    });
+    expect(resolveColumns(["Nombre", "Apellidos", "Nombre de la cuenta"]).empresa).toBe(2);
+    expect(
+      resolveColumns(["Persona - Nombre", "Persona - Organización"], {}, [["Ana Souza", "X"]]),
+    ).toMatchObject({ fullName: 0, empresa: 1 });
+  });
+
+  it("a header row found only by words is told apart from the preamble above it", () => {
+    expect(looksLikeHeader(["Associated Company", "Contact first name"])).toBe(true);
+    expect(looksLikeHeader(["Relatório de contatos", "", ""])).toBe(false);
   });
 });

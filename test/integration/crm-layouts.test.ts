@@ -87,6 +87,39 @@ const LAYOUTS: Array<{ file: string; sent: Array<[string, string, string]>; noti
     ],
   },
   {
+    file: "hubspot-es.csv",
+    sent: [
+      ["Lucía", "Fernández García", "Mercado Libre"],
+      ["Andrés", "Gómez", "Rappi"],
+    ],
+  },
+  {
+    file: "salesforce-es.csv",
+    sent: [
+      ["Sofía", "Martínez", "Bimbo"],
+      ["Diego", "Ramírez", "Cemex"],
+    ],
+  },
+  {
+    file: "pipedrive-es.csv",
+    sent: [
+      ["Valentina", "Rojas", "Falabella"],
+      ["Mateo", "de la Cruz", "Despegar"],
+    ],
+    notice: /Persona - Nombre holds full names/,
+  },
+  {
+    // No known header name at all: every field recognised by the words in its column's name, and the
+    // company's attributes (domain, owner) passed over.
+    file: "renamed-columns.csv",
+    sent: [
+      ["Grace", "Hopper", "Eckert-Mauchly"],
+      ["Alan", "Kay", "Xerox PARC"],
+    ],
+    notice:
+      /Recognised by the words in their names: primeiro_nome <- Contact first name \(primary\), ultimo_nome <- Contact last name \(primary\), empresa <- Associated Company; --map <field>=<column> to choose another\./,
+  },
+  {
     file: "portuguese-report-preamble.csv",
     sent: [
       ["Paula", "Nunes", "Raia Drogasil"],
@@ -118,7 +151,7 @@ describe("CRM exports enriched with no flag", () => {
       const ext = layout.file.endsWith(".xlsx") ? "xlsx" : "csv";
       expect(existsSync(world.out(`${base}.enriched.${ext}`))).toBe(true);
       if (layout.notice) expect(result.stderr).toMatch(layout.notice);
-      else expect(result.stderr).not.toMatch(/full names/);
+      else expect(result.stderr).not.toMatch(/full names|Recognised by the words/);
     });
   }
 });
