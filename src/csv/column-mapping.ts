@@ -45,7 +45,7 @@ export interface ColumnMappingOptions {
   fullNameColumn?: string;
 }
 
-export type Field = "primeiro_nome" | "ultimo_nome" | "empresa" | "contexto_adicional";
+type Field = "primeiro_nome" | "ultimo_nome" | "empresa" | "contexto_adicional";
 
 const FIELDS: readonly Field[] = ["primeiro_nome", "ultimo_nome", "empresa", "contexto_adicional"];
 
@@ -134,7 +134,6 @@ export function resolveColumns(
       taken.add(index);
     }
   }
-  const byWords: string[] = [];
   for (const field of open) {
     if (chosen[field] !== undefined) continue;
     const found = bestWordMatch(field, header, candidates, taken);
@@ -142,7 +141,6 @@ export function resolveColumns(
     chosen[field] = found.index;
     matchedBy[field] = { by: "words", words: found.words };
     taken.add(found.index);
-    byWords.push(`${field} <- ${header[found.index]}`);
   }
 
   let notice: string | undefined;
@@ -160,7 +158,10 @@ export function resolveColumns(
       notice = `${header[found]} holds full names: split into first name and the rest; --full-name-column to choose another.`;
     }
   }
-  const wordNotice = byWords.filter((line) => !line.startsWith("primeiro_nome") || fullName === undefined);
+  // From matchedBy, so a word-matched first-name column that turned out to hold full names is not named.
+  const wordNotice = open
+    .filter((field) => matchedBy[field]?.by === "words")
+    .map((field) => `${field} <- ${header[chosen[field]!]}`);
   if (wordNotice.length > 0) {
     const told = `Recognised by the words in their names: ${wordNotice.join(", ")}; --map <field>=<column> to choose another.`;
     notice = notice === undefined ? told : `${notice} ${told}`;

@@ -140,7 +140,7 @@ function withName(words: readonly string[]): string[][] {
   return words.flatMap((word) => NAME.map((name) => [word, name]));
 }
 
-export const HEADER_WORDS: Record<AliasField, WordRule> = {
+const HEADER_WORDS: Record<AliasField, WordRule> = {
   primeiro_nome: {
     anyOf: [
       ...withName(["first", "given", "primeiro", "primer", "pila"]),
@@ -188,7 +188,7 @@ const NOT = new Map(
   (Object.keys(HEADER_WORDS) as AliasField[]).map((f) => [f, new Set(HEADER_WORDS[f].not)]),
 );
 
-export function headerWords(name: string): string[] {
+function headerWords(name: string): string[] {
   return foldLoose(name)
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word !== "");
